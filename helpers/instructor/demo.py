@@ -88,7 +88,7 @@ def partial_answers(source, assignment: str) -> tuple[dict[str, str | None], flo
             if exercise.name not in TYPICAL_MISTAKES:
                 raise KeyError(
                     f"No typical mistake for exercise {exercise.name!r} of {assignment}: "
-                    "add one to helpers/instructor/mistakes.py."
+                    "add one to the notebook's module in helpers/instructor/mistakes/."
                 )
             answers[exercise.name] = TYPICAL_MISTAKES[exercise.name]
     return answers, points

@@ -145,3 +145,24 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def markdown_section() -> str:
+    """Run the benchmark with its defaults and return it as a section of ``docs/benchmarks.md``."""
+    result = benchmark_conv2d()
+    verdict = "yes" if result["within_budget"] else "NO"
+    return "\n".join(
+        [
+            "## NumPy conv2d against tf.nn.conv2d",
+            "",
+            f"`helpers.conv.conv2d` and `tf.nn.conv2d` on {result['data']}: input {result['input_shape']}, "
+            f"kernel {result['kernel_shape']}, padding `{result['padding']}`. Best of {result['repeats']} rounds "
+            f"of {result['number']} calls, after a warm-up. Budget: at most {result['budget_ratio']:g} x TensorFlow's time.",
+            "",
+            "| conv2d (ms) | tf.nn.conv2d (ms) | ratio | within budget |",
+            "|---:|---:|---:|---|",
+            f"| {result['conv2d_seconds'] * 1e3:.2f} | {result['tensorflow_seconds'] * 1e3:.2f} "
+            f"| {result['ratio']:.2f} | {verdict} |",
+            "",
+        ]
+    )

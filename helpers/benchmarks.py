@@ -2,8 +2,9 @@
 
 Run it with ``make bench`` (``python -m helpers.benchmarks --output docs/benchmarks.md``).
 Each notebook of ``solutions/`` is executed once as a student runs it, then autograded once
-by nbgrader (which sets ``NBGRADER_EXECUTION``, so training cells use less data). The page
-records the command, the machine and every figure, so a reader can reproduce them.
+by nbgrader (which sets ``NBGRADER_EXECUTION``, so training cells use less data). Every module
+``helpers/bench_<topic>.py`` adds a section through its ``markdown_section()`` function. The
+page records the command, the machine and every figure, so a reader can reproduce them.
 """
 
 from __future__ import annotations
@@ -105,7 +106,23 @@ def machine_description() -> list[str]:
     ]
 
 
-def render(timings: list[NotebookTiming], command: str) -> str:
+def extra_sections() -> list[str]:
+    """Return the Markdown section of every ``helpers.bench_<topic>`` module, in name order."""
+    import importlib
+    import pkgutil
+
+    import helpers
+
+    sections = []
+    for module_info in sorted(pkgutil.iter_modules(helpers.__path__), key=lambda info: info.name):
+        if module_info.name.startswith("bench_"):
+            module = importlib.import_module(f"helpers.{module_info.name}")
+            print(f"Running {module.__name__}")
+            sections.append(module.markdown_section())
+    return sections
+
+
+def render(timings: list[NotebookTiming], command: str, sections: list[str]) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -131,7 +148,7 @@ def render(timings: list[NotebookTiming], command: str) -> str:
             f"| {timing.assignment} | {timing.execute_seconds:.1f} | {timing.autograde_seconds:.1f} "
             f"| {timing.ratio:.2f} | {'yes' if timing.within_budget else 'NO'} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + "\n".join(sections)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "make bench" if arguments.output == "docs/benchmarks.md" else " ".join(["python -m helpers.benchmarks", *(argv or sys.argv[1:])])
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(timings, command))
+    output.write_text(render(timings, command, extra_sections()))
     print(f"Wrote {output}")
     return 0 if all(timing.within_budget for timing in timings) else 1
 

@@ -17,10 +17,17 @@ from helpers._validation import describe
 
 
 class Passed(str):
-    """The one-line message of a passed check; shown as plain text when it ends a cell."""
+    """The one-line message of a passed check, printed when it ends a cell or is displayed.
+
+    It prints as a stream instead of becoming the cell's result, because nbgrader reads the
+    result of a test cell as a partial-credit score.
+    """
 
     def __repr__(self) -> str:
         return str(self)
+
+    def _ipython_display_(self) -> None:
+        print(self)
 
 
 def format_value(value) -> str:

@@ -112,3 +112,14 @@ def test_check_raises():
     assert "raises ValueError" in checks.check_raises(strict, "strict", {"x": -1}, ValueError, hint="")
     with pytest.raises(AssertionError, match="returned normally but should raise ValueError"):
         checks.check_raises(strict, "strict", {"x": 1}, ValueError, hint="check the sign")
+
+
+def test_passed_prints_instead_of_becoming_cell_result(capsys):
+    from IPython.core.formatters import DisplayFormatter
+
+    result = checks.check_function(mean_square, "mse", EXAMPLE, expected=2.0, hint="")
+    data, metadata = DisplayFormatter().format(result)
+
+    # An empty format dict means IPython publishes no execute_result for the cell.
+    assert data == {}
+    assert "mse: passed" in capsys.readouterr().out

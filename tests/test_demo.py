@@ -67,3 +67,16 @@ def test_table_lists_every_student(demo):
     table = demo.table()
     for student in STUDENTS:
         assert student in table
+
+
+def test_test_cells_produce_no_result_value(demo):
+    # nbgrader reads a test cell's execute_result as a partial-credit score.
+    import nbformat
+
+    from helpers.instructor.notebooks import is_test
+
+    for path in sorted((demo.folder / "autograded" / "full-marks").rglob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in filter(is_test, notebook.cells):
+            kinds = [output.output_type for output in cell.outputs]
+            assert "execute_result" not in kinds, f"{path.name}: {cell.metadata.nbgrader.grade_id}"

@@ -102,7 +102,9 @@ def resolve_mode(monitor: str, mode: str = "auto") -> str:
     falls back to ``"auto"``, where this function raises.
     """
     if not isinstance(monitor, str) or not monitor:
-        raise TypeError(f"monitor must be the name of a logged metric such as 'val_loss'; received {describe(monitor)}.")
+        raise TypeError(
+            f"monitor must be the name of a logged metric such as 'val_loss'; received {describe(monitor)}."
+        )
     check_choice(mode, "mode", ("auto", "min", "max"))
     if mode != "auto":
         return mode
@@ -355,7 +357,7 @@ class ReduceLROnPlateauRule(_MonitorRule):
     Examples
     --------
     >>> rule = ReduceLROnPlateauRule(monitor="val_loss", factor=0.5, patience=2)
-    >>> [rule.on_epoch_end(epoch, {"val_loss": value}, learning_rate=0.1) for epoch, value in enumerate([1.0, 1.0, 1.0])]
+    >>> [rule.on_epoch_end(epoch, {"val_loss": 1.0}, learning_rate=0.1) for epoch in range(3)]
     [0.1, 0.1, 0.05]
     """
 
@@ -372,7 +374,9 @@ class ReduceLROnPlateauRule(_MonitorRule):
         super().__init__(monitor, mode, min_delta)
         self.factor = _check_real(factor, "factor")
         if not 0.0 < self.factor < 1.0:
-            raise ValueError(f"factor must be between 0 and 1 (exclusive) to reduce the learning rate; received {factor}.")
+            raise ValueError(
+                f"factor must be between 0 and 1 (exclusive) to reduce the learning rate; received {factor}."
+            )
         self.patience = _check_whole_number(patience, "patience")
         self.cooldown = _check_whole_number(cooldown, "cooldown")
         self.min_lr = _check_real(min_lr, "min_lr")

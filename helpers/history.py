@@ -378,11 +378,13 @@ class HistoryReport:
         lines.append("Final values: " + ", ".join(f"{key} {value:.4g}" for key, value in self.final.items()))
         lines.append(f"Best epoch by {self.monitor}: {self.best_epoch + 1} ({self.monitor} {self.best_value:.4g})")
         if self.loss_gap is not None:
-            lines.append(f"Loss gap (val_loss - loss): {self.loss_gap[-1]:.4g} at the end, largest {np.max(self.loss_gap):.4g}")
+            largest = np.max(self.loss_gap)
+            lines.append(f"Loss gap (val_loss - loss): {self.loss_gap[-1]:.4g} at the end, largest {largest:.4g}")
         if self.accuracy_gap is not None:
             lines.append(f"Accuracy gap (train - validation): {self.accuracy_gap[-1]:.4g} at the end")
         if self.learning_rate is not None:
-            lines.append(f"Learning rate: {self.learning_rate[0]:.4g} at the start, {self.learning_rate[-1]:.4g} at the end")
+            first, last = self.learning_rate[0], self.learning_rate[-1]
+            lines.append(f"Learning rate: {first:.4g} at the start, {last:.4g} at the end")
         lines.append(f"Pattern: {self.pattern or 'not classified'}. {self.reason}")
         return "\n".join(lines)
 

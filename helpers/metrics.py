@@ -88,7 +88,8 @@ def _check_pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
     y_pred = _check_labels(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(
-            f"y_true and y_pred must have the same number of examples; received {y_true.shape[0]} and {y_pred.shape[0]}."
+            "y_true and y_pred must have the same number of examples; "
+            f"received {y_true.shape[0]} and {y_pred.shape[0]}."
         )
     if _label_kind(y_true) != _label_kind(y_pred):
         raise TypeError(
@@ -269,7 +270,9 @@ def _scores(y_true, y_pred, labels, pos_label, average, zero_division):
     true_positives, predicted, actual = _class_counts(y_true, y_pred, labels)
     support = actual
     if average == "micro":
-        true_positives, predicted, actual = (np.sum(counts, keepdims=True) for counts in (true_positives, predicted, actual))
+        true_positives = np.sum(true_positives, keepdims=True)
+        predicted = np.sum(predicted, keepdims=True)
+        actual = np.sum(actual, keepdims=True)
 
     precision_values = _divide(true_positives, predicted, zero_division)
     recall_values = _divide(true_positives, actual, zero_division)
@@ -510,8 +513,8 @@ def classification_report(
     covers_all = not labels_given or set(np.union1d(y_true, y_pred).tolist()) <= set(labels.tolist())
     averages = {}
     for average in ("micro", "macro", "weighted"):
-        precision_values, recall_values, f1_values, support, _ = _scores(y_true, y_pred, labels, None, average, zero_division)
-        row = [_reduce(values, support, average) for values in (precision_values, recall_values, f1_values)]
+        *values, support, _ = _scores(y_true, y_pred, labels, None, average, zero_division)
+        row = [_reduce(scores, support, average) for scores in values]
         name = "accuracy" if average == "micro" and covers_all else f"{average} avg"
         averages[name] = row + [float(total)]
 

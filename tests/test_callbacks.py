@@ -362,7 +362,8 @@ def test_missing_monitor_warns_like_keras(keras, model):
         if "val_loss" in logs:
             stop = rule.on_epoch_end(epoch, logs)
         else:
-            with pytest.warns(UserWarning, match=r"EarlyStoppingRule monitors 'val_loss', which is missing from logs \(available keys: 'loss'\)"):
+            message = r"EarlyStoppingRule monitors 'val_loss', which is missing from logs \(available keys: 'loss'\)"
+            with pytest.warns(UserWarning, match=message):
                 stop = rule.on_epoch_end(epoch, logs)
         assert stop == model.stop_training, epoch
         assert rule.wait == callback.wait, epoch
@@ -375,7 +376,11 @@ def test_missing_monitor_warns_like_keras(keras, model):
 @pytest.mark.parametrize(
     ("factory", "error", "pattern"),
     [
-        (lambda: EarlyStoppingRule(mode="maximum"), ValueError, r"mode must be one of 'auto', 'min', 'max'; received 'maximum'"),
+        (
+            lambda: EarlyStoppingRule(mode="maximum"),
+            ValueError,
+            r"mode must be one of 'auto', 'min', 'max'; received 'maximum'",
+        ),
         (lambda: EarlyStoppingRule(monitor="val_f2"), ValueError, r"mode='auto' cannot tell whether monitor='val_f2'"),
         (lambda: EarlyStoppingRule(monitor=None), TypeError, r"monitor must be the name of a logged metric"),
         (lambda: EarlyStoppingRule(patience=-1), ValueError, r"patience must be at least 0; received -1"),
@@ -383,8 +388,16 @@ def test_missing_monitor_warns_like_keras(keras, model):
         (lambda: EarlyStoppingRule(start_from_epoch=-2), ValueError, r"start_from_epoch must be at least 0"),
         (lambda: EarlyStoppingRule(baseline="0.5"), TypeError, r"baseline must be a real number"),
         (lambda: EarlyStoppingRule(min_delta=float("nan")), ValueError, r"min_delta must be a number, not NaN"),
-        (lambda: EarlyStoppingRule(restore_best_weights="yes"), TypeError, r"restore_best_weights must be True or False"),
-        (lambda: ReduceLROnPlateauRule(factor=1.0), ValueError, r"factor must be between 0 and 1 \(exclusive\).*received 1.0"),
+        (
+            lambda: EarlyStoppingRule(restore_best_weights="yes"),
+            TypeError,
+            r"restore_best_weights must be True or False",
+        ),
+        (
+            lambda: ReduceLROnPlateauRule(factor=1.0),
+            ValueError,
+            r"factor must be between 0 and 1 \(exclusive\).*received 1.0",
+        ),
         (lambda: ReduceLROnPlateauRule(factor=0.0), ValueError, r"factor must be between 0 and 1"),
         (lambda: ReduceLROnPlateauRule(min_lr=-1e-3), ValueError, r"min_lr must be at least 0; received -0.001"),
         (lambda: ReduceLROnPlateauRule(cooldown=-1), ValueError, r"cooldown must be at least 0"),

@@ -1,14 +1,10 @@
 """Tests for helpers.history: synthetic curves of each pattern, a real Keras fit, errors, plots."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers.history import (  # noqa: E402
+from helpers.history import (
     GOOD_FIT,
     OVERFITTING,
     PANELS,
@@ -22,8 +18,8 @@ from helpers.history import (  # noqa: E402
     plot_history,
     train_validation_gap,
 )
-from helpers.runtime import import_keras  # noqa: E402
-from helpers.schedules import as_epoch_schedule, step_decay  # noqa: E402
+from helpers.runtime import import_keras
+from helpers.schedules import as_epoch_schedule, step_decay
 
 # Keras 3.15 calls np.array on TensorFlow variables in fit, which NumPy 2.4 reports as a
 # DeprecationWarning. The warning comes from Keras, not from these helpers.
@@ -322,24 +318,76 @@ def test_plot_leaves_no_extra_figures():
 @pytest.mark.parametrize(
     ("call", "error", "pattern"),
     [
-        (lambda: check_history({"loss": [0.5], "lr": [0.1]}), ValueError, r"history has the key 'lr', which Keras 2 used.*Keras 3 records it as 'learning_rate'"),
+        (
+            lambda: check_history({"loss": [0.5], "lr": [0.1]}),
+            ValueError,
+            r"history has the key 'lr', which Keras 2 used.*Keras 3 records it as 'learning_rate'",
+        ),
         (lambda: check_history([0.5, 0.4]), TypeError, r"history must be the History object returned by model.fit"),
-        (lambda: check_history({"val_loss": [0.5]}), ValueError, r"history has no 'loss' key; received the keys \['val_loss'\]"),
+        (
+            lambda: check_history({"val_loss": [0.5]}),
+            ValueError,
+            r"history has no 'loss' key; received the keys \['val_loss'\]",
+        ),
         (lambda: check_history({"loss": []}), ValueError, r"history\['loss'\] is empty; train for at least one epoch"),
-        (lambda: check_history({"loss": [1.0, 0.5], "val_loss": [1.0]}), ValueError, r"history\['val_loss'\] has 1 values but history\['loss'\] has 2"),
-        (lambda: check_history({"loss": [[1.0, 0.5]]}), ValueError, r"history\['loss'\] must be a list with one value per epoch"),
+        (
+            lambda: check_history({"loss": [1.0, 0.5], "val_loss": [1.0]}),
+            ValueError,
+            r"history\['val_loss'\] has 1 values but history\['loss'\] has 2",
+        ),
+        (
+            lambda: check_history({"loss": [[1.0, 0.5]]}),
+            ValueError,
+            r"history\['loss'\] must be a list with one value per epoch",
+        ),
         (lambda: check_history({"loss": ["low"]}), TypeError, r"history\['loss'\] must contain real numbers"),
-        (lambda: classify_history({"loss": [1.0, 0.5, 0.4, 0.3]}), ValueError, r"classify_history needs history\['val_loss'\].*Pass validation_data"),
-        (lambda: classify_history({"loss": [1.0, float("nan"), 0.4, 0.3], "val_loss": [1.0] * 4}), ValueError, r"history\['loss'\] is nan at epoch 2, so training diverged"),
-        (lambda: classify_history({"loss": [1.0, 0.5, 0.4], "val_loss": [1.0, 0.6, 0.5]}), ValueError, r"needs at least window \+ 1 = 4 epochs.*received 3"),
-        (lambda: classify_history(good_fit_curves(), rise_tolerance=-0.1), ValueError, r"rise_tolerance must be a finite number of at least 0"),
+        (
+            lambda: classify_history({"loss": [1.0, 0.5, 0.4, 0.3]}),
+            ValueError,
+            r"classify_history needs history\['val_loss'\].*Pass validation_data",
+        ),
+        (
+            lambda: classify_history({"loss": [1.0, float("nan"), 0.4, 0.3], "val_loss": [1.0] * 4}),
+            ValueError,
+            r"history\['loss'\] is nan at epoch 2, so training diverged",
+        ),
+        (
+            lambda: classify_history({"loss": [1.0, 0.5, 0.4], "val_loss": [1.0, 0.6, 0.5]}),
+            ValueError,
+            r"needs at least window \+ 1 = 4 epochs.*received 3",
+        ),
+        (
+            lambda: classify_history(good_fit_curves(), rise_tolerance=-0.1),
+            ValueError,
+            r"rise_tolerance must be a finite number of at least 0",
+        ),
         (lambda: classify_history(good_fit_curves(), window=0), ValueError, r"window must be at least 1"),
-        (lambda: train_validation_gap({"loss": [1.0]}), ValueError, r"train_validation_gap needs history\['val_loss'\], which is missing"),
-        (lambda: train_validation_gap({"loss": [1.0], "f2": [1.0], "val_f2": [1.0]}, "f2"), ValueError, r"mode='auto' cannot tell whether monitor='f2'"),
-        (lambda: best_epoch({"loss": [1.0], "val_loss": [float("nan")]}), ValueError, r"history\['val_loss'\] is NaN at every epoch"),
+        (
+            lambda: train_validation_gap({"loss": [1.0]}),
+            ValueError,
+            r"train_validation_gap needs history\['val_loss'\], which is missing",
+        ),
+        (
+            lambda: train_validation_gap({"loss": [1.0], "f2": [1.0], "val_f2": [1.0]}, "f2"),
+            ValueError,
+            r"mode='auto' cannot tell whether monitor='f2'",
+        ),
+        (
+            lambda: best_epoch({"loss": [1.0], "val_loss": [float("nan")]}),
+            ValueError,
+            r"history\['val_loss'\] is NaN at every epoch",
+        ),
         (lambda: plot_history({"loss": [1.0]}, panels=["weights"]), ValueError, r"panels must contain names from"),
-        (lambda: plot_history({"loss": [1.0]}, panels=["accuracy"]), ValueError, r"The accuracy panel needs an accuracy metric"),
-        (lambda: plot_history(_full_history(), ax=plt.subplots()[1]), ValueError, r"ax must contain one Axes per panel, 4 for"),
+        (
+            lambda: plot_history({"loss": [1.0]}, panels=["accuracy"]),
+            ValueError,
+            r"The accuracy panel needs an accuracy metric",
+        ),
+        (
+            lambda: plot_history(_full_history(), ax=plt.subplots()[1]),
+            ValueError,
+            r"ax must contain one Axes per panel, 4 for",
+        ),
     ],
 )
 def test_invalid_input_rejected(call, error, pattern):

@@ -286,7 +286,11 @@ def test_report_string_labels_matches_sklearn():
     ("call", "error", "pattern"),
     [
         (lambda: accuracy([0, 1], np.array([[0.2, 0.8], [0.9, 0.1]])), ValueError, r"take np.argmax\(y_pred, axis=1\)"),
-        (lambda: accuracy([0, 1], [0.2, 0.7]), ValueError, r"y_pred contains non-integer values such as 0.2.*\(y_pred > 0.5\)"),
+        (
+            lambda: accuracy([0, 1], [0.2, 0.7]),
+            ValueError,
+            r"y_pred contains non-integer values such as 0.2.*\(y_pred > 0.5\)",
+        ),
         (lambda: accuracy([0, 1, 1], [0, 1]), ValueError, r"same number of examples; received 3 and 2"),
         (lambda: accuracy([], []), ValueError, r"y_true is empty; pass at least one example"),
         (lambda: accuracy(["a", "b"], [0, 1]), TypeError, r"y_true contains strings and y_pred contains numbers"),
@@ -294,18 +298,54 @@ def test_report_string_labels_matches_sklearn():
         (lambda: accuracy(np.array([0, "a"], dtype=object), [0, 1]), TypeError, r"y_true mixes strings and numbers"),
         (lambda: accuracy("01", "01"), TypeError, r"y_true must be an array of class labels"),
         (lambda: accuracy([0, 1], [0, 1], normalize="yes"), TypeError, r"normalize must be True or False"),
-        (lambda: precision([0, 1, 2], [0, 1, 1]), ValueError, r"average='binary' needs at most 2 classes, but y_true and y_pred contain 3"),
+        (
+            lambda: precision([0, 1, 2], [0, 1, 1]),
+            ValueError,
+            r"average='binary' needs at most 2 classes, but y_true and y_pred contain 3",
+        ),
         (lambda: precision([0, 2], [0, 2]), ValueError, r"pos_label=1 is not one of the labels \[0, 2\]"),
         (lambda: precision(["a", "b"], ["a", "b"]), ValueError, r"pos_label=1 is not one of the labels \['a', 'b'\]"),
-        (lambda: recall([0, 1], [0, 1], average="samples"), ValueError, r"average must be one of 'binary', 'micro', 'macro', 'weighted', None; received 'samples'"),
-        (lambda: f1_score([0, 1], [0, 1], zero_division="warn"), ValueError, r"zero_division must be 0.0, 1.0 or np.nan; received 'warn'"),
+        (
+            lambda: recall([0, 1], [0, 1], average="samples"),
+            ValueError,
+            r"average must be one of 'binary', 'micro', 'macro', 'weighted', None; received 'samples'",
+        ),
+        (
+            lambda: f1_score([0, 1], [0, 1], zero_division="warn"),
+            ValueError,
+            r"zero_division must be 0.0, 1.0 or np.nan; received 'warn'",
+        ),
         (lambda: f1_score([0, 1], [0, 1], zero_division=0.5), ValueError, r"zero_division must be 0.0, 1.0 or np.nan"),
-        (lambda: f1_score([0, 1], [0, 1], average="macro", labels=[1, 1]), ValueError, r"labels must not repeat a class"),
-        (lambda: f1_score([0, 1], [0, 1], average="macro", labels=["1"]), TypeError, r"labels contains strings but y_true contains numbers"),
-        (lambda: f1_score([0, 1], [0, 1], average="macro", labels=[]), ValueError, r"labels is empty; pass at least one class label"),
-        (lambda: classification_report([0, 1], [0, 1], target_names=["a"]), ValueError, r"target_names must have one name per class, 2 for the labels \[0, 1\]; received 1"),
-        (lambda: classification_report([0, 1], [0, 1], digits=-1), ValueError, r"digits must be a whole number of at least 0"),
-        (lambda: confusion_matrix(np.zeros((2, 2, 2)), np.zeros((2, 2, 2))), ValueError, r"y_true must be a 1-D array of class labels of shape \(N,\); received shape \(2, 2, 2\)"),
+        (
+            lambda: f1_score([0, 1], [0, 1], average="macro", labels=[1, 1]),
+            ValueError,
+            r"labels must not repeat a class",
+        ),
+        (
+            lambda: f1_score([0, 1], [0, 1], average="macro", labels=["1"]),
+            TypeError,
+            r"labels contains strings but y_true contains numbers",
+        ),
+        (
+            lambda: f1_score([0, 1], [0, 1], average="macro", labels=[]),
+            ValueError,
+            r"labels is empty; pass at least one class label",
+        ),
+        (
+            lambda: classification_report([0, 1], [0, 1], target_names=["a"]),
+            ValueError,
+            r"target_names must have one name per class, 2 for the labels \[0, 1\]; received 1",
+        ),
+        (
+            lambda: classification_report([0, 1], [0, 1], digits=-1),
+            ValueError,
+            r"digits must be a whole number of at least 0",
+        ),
+        (
+            lambda: confusion_matrix(np.zeros((2, 2, 2)), np.zeros((2, 2, 2))),
+            ValueError,
+            r"y_true must be a 1-D array of class labels of shape \(N,\); received shape \(2, 2, 2\)",
+        ),
     ],
 )
 def test_invalid_input_rejected(call, error, pattern):

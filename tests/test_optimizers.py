@@ -336,7 +336,8 @@ def test_gradient_shape_mismatch_names_key():
 def test_parameter_shape_change_names_key():
     optimizer = Adam()
     optimizer.update({"W": np.zeros((2, 2))}, {"W": np.ones((2, 2))})
-    with pytest.raises(ValueError, match=r"params\['W'\] has shape \(3, 2\), but the optimizer's state for it has shape \(2, 2\)"):
+    message = r"params\['W'\] has shape \(3, 2\), but the optimizer's state for it has shape \(2, 2\)"
+    with pytest.raises(ValueError, match=message):
         optimizer.update({"W": np.zeros((3, 2))}, {"W": np.ones((3, 2))})
 
 

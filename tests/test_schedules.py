@@ -197,7 +197,11 @@ def test_epoch_schedule_returns_python_float():
     ("call", "error", "pattern"),
     [
         (lambda: exponential_decay(1, 0.1, 0, 0.5), ValueError, r"decay_steps must be greater than 0.0; received 0.0"),
-        (lambda: exponential_decay(1, 0.1, 10, -0.5), ValueError, r"decay_rate must be greater than 0.0; received -0.5"),
+        (
+            lambda: exponential_decay(1, 0.1, 10, -0.5),
+            ValueError,
+            r"decay_rate must be greater than 0.0; received -0.5",
+        ),
         (lambda: exponential_decay(1, -0.1, 10, 0.5), ValueError, r"initial_learning_rate must be at least 0.0"),
         (lambda: exponential_decay(1, 0.1, 10, 0.5, staircase="no"), TypeError, r"staircase must be True or False"),
         (lambda: exponential_decay(-1, 0.1, 10, 0.5), ValueError, r"step must be a non-negative number"),

@@ -17,6 +17,7 @@ from helpers.instructor.course import (
     make_api,
     nbgrader_config,
 )
+from helpers.student_setup import add_student_cells
 
 
 def generate_release(root: Path, destination: Path) -> list[Path]:
@@ -35,7 +36,7 @@ def generate_release(root: Path, destination: Path) -> list[Path]:
 
         released = scratch / RELEASE_DIRECTORY
         for notebook in released.rglob("*.ipynb"):
-            _normalise(notebook)
+            _normalise(notebook, root)
         destination.mkdir(parents=True, exist_ok=True)
         for assignment in assignment_names(root):
             target = destination / assignment
@@ -49,11 +50,12 @@ def _ignore_scratch_files(folder, names):
     return [name for name in names if name in {".ipynb_checkpoints", "__pycache__"}]
 
 
-def _normalise(path: Path) -> None:
-    """Store a released notebook as nbformat 4.5 with the ``python3`` kernelspec."""
+def _normalise(path: Path, root: Path) -> None:
+    """Store a released notebook as nbformat 4.5 with the ``python3`` kernelspec and the Colab cells."""
     notebook = nbformat.read(path, as_version=4)
     notebook.nbformat_minor = max(notebook.nbformat_minor, 5)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    add_student_cells(notebook, path, root)
     nbformat.validate(notebook)
     nbformat.write(notebook, path)
 

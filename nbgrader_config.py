@@ -17,3 +17,51 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # A student who deletes a locked test cell gets it back at grading time instead of
 # silently losing its points or dodging its test.
 c.OverwriteCells.add_missing_cells = True
+
+# Grading hardening (helpers/instructor/preprocessors.py): before nbgrader restores the
+# locked cells, RepairSubmission matches the cells of a submission to the release, also
+# when another editor dropped their metadata, and withholds answer cells that could tamper
+# with the tests. GradingExecute runs every kernel with a memory limit and a filesystem
+# sandbox, gives answer and test cells a 60 s timeout, and caps each cell's output.
+# Feedback hides the code and messages of hidden tests and opens with a table of results.
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+
+from helpers.instructor.preprocessors import (  # noqa: E402
+    FeedbackSummary,
+    GradingExecute,
+    HideHiddenTests,
+    RepairSubmission,
+)
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    RepairSubmission,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+c.Autograde.autograde_preprocessors = [
+    GradingExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, FeedbackSummary, CSSHTMLHeaderPreprocessor]
+c.GradingExecute.graded_cell_timeout = 60
+c.GradingKernelManager.memory_limit = 6 * 2**30

@@ -9,11 +9,31 @@ A passing check returns a :class:`Passed` value that the notebook shows as one l
 from __future__ import annotations
 
 import copy
+import sys
+import types
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
 from helpers._validation import describe
+
+_NUMPY_FUNCTIONS = ("allclose", "array_equal", "asarray", "isfinite", "all", "abs", "argmax", "unravel_index")
+_NUMPY_ORIGINALS = {name: getattr(np, name) for name in _NUMPY_FUNCTIONS}
+# The comparisons below use these references, taken when this module is imported, so an
+# answer that replaces numpy.allclose cannot make a wrong result compare equal. The
+# grading kernel imports this module before any cell runs.
+_allclose = _NUMPY_ORIGINALS["allclose"]
+_array_equal = _NUMPY_ORIGINALS["array_equal"]
+_asarray = _NUMPY_ORIGINALS["asarray"]
+_isfinite = _NUMPY_ORIGINALS["isfinite"]
+_all = _NUMPY_ORIGINALS["all"]
+_abs = _NUMPY_ORIGINALS["abs"]
+_argmax = _NUMPY_ORIGINALS["argmax"]
+_unravel_index = _NUMPY_ORIGINALS["unravel_index"]
+
+_REFERENCE_CALLS: list[str] = []
+_TRAPPED_NAME: list[str] = ["?"]
+"""Qualified names of reference functions that a student's function called; see :func:`_trap_references`."""
 
 
 class Passed(str):
@@ -66,6 +86,8 @@ def call_student_function(function: Callable, name: str, arguments: Mapping):
         raise AssertionError(f"{name} must be a function; received {describe(function)}. Did you overwrite it?")
     copies = {key: copy.deepcopy(value) for key, value in arguments.items()}
     call = format_call(name, arguments)
+    calls_before = len(_REFERENCE_CALLS)
+    trapped = _trap_references(name)
     try:
         result = function(**copies)
     except NotImplementedError:
@@ -73,7 +95,12 @@ def call_student_function(function: Callable, name: str, arguments: Mapping):
             f"{name} is not implemented yet: replace the line 'raise NotImplementedError()' with your code."
         ) from None
     except Exception as error:
+        _raise_if_reference_called(name, calls_before)
         raise AssertionError(f"{call} raised {type(error).__name__}: {error}") from error
+    finally:
+        _release_references(trapped)
+    _raise_if_reference_called(name, calls_before)
+    _raise_if_numpy_replaced()
 
     for key, value in arguments.items():
         if not _equal(copies[key], value):
@@ -84,9 +111,65 @@ def call_student_function(function: Callable, name: str, arguments: Mapping):
     return result
 
 
+def _reference_trap(*args, **kwargs):
+    # Runs with the globals of the reference module whose code it replaced, so it reaches
+    # this module through the import system rather than through a global name.
+    import helpers.checks as checks_module
+
+    checks_module._REFERENCE_CALLS.append(f"{__name__}.{checks_module._TRAPPED_NAME[-1]}")
+    raise AssertionError("the course's reference implementation may not be called from an answer")
+
+
+def _trap_references(name: str) -> list[tuple[types.FunctionType, types.CodeType]]:
+    """Make every ``helpers`` function called ``name`` record a call and fail, until released.
+
+    Replacing the code object catches every path to the function: an import in the answer,
+    a name imported by an earlier cell, or a saved reference. Functions with closures are
+    left alone, because a code object can only be swapped for one with the same free variables.
+    """
+    trapped = []
+    for module_name, module in list(sys.modules.items()):
+        if module_name != "helpers" and not module_name.startswith("helpers.") or module_name == __name__:
+            continue
+        candidate = getattr(module, "__dict__", {}).get(name)
+        if not isinstance(candidate, types.FunctionType) or candidate.__module__ != module_name:
+            continue
+        if candidate.__code__.co_freevars or any(candidate is function for function, _ in trapped):
+            continue
+        trapped.append((candidate, candidate.__code__))
+        candidate.__code__ = _reference_trap.__code__
+    _TRAPPED_NAME.append(name)
+    return trapped
+
+
+def _release_references(trapped) -> None:
+    for function, code in trapped:
+        function.__code__ = code
+    if len(_TRAPPED_NAME) > 1:
+        _TRAPPED_NAME.pop()
+
+
+def _raise_if_reference_called(name: str, calls_before: int) -> None:
+    if len(_REFERENCE_CALLS) > calls_before:
+        called = ", ".join(sorted(set(_REFERENCE_CALLS[calls_before:])))
+        raise AssertionError(
+            f"{name} calls the course's reference implementation ({called}) instead of computing the result. "
+            f"Write the computation of {name} yourself."
+        )
+
+
+def _raise_if_numpy_replaced() -> None:
+    replaced = [f"numpy.{name}" for name, original in _NUMPY_ORIGINALS.items() if getattr(np, name, None) is not original]
+    if replaced:
+        raise AssertionError(
+            f"{', '.join(replaced)} was replaced while the notebook ran, so no check can trust its comparisons. "
+            "Remove the code that assigns to NumPy's functions."
+        )
+
+
 def _equal(first, second) -> bool:
     try:
-        return bool(np.array_equal(np.asarray(first), np.asarray(second), equal_nan=True))
+        return bool(_array_equal(_asarray(first), _asarray(second), equal_nan=True))
     except (TypeError, ValueError):
         return first is second or first == second
 
@@ -97,22 +180,22 @@ def _mismatch(received, expected, rtol: float, atol: float) -> str | None:
         return _tuple_mismatch(received, expected, rtol, atol)
     if expected is None:
         return None if received is None else "expected None"
-    expected_array = np.asarray(expected)
+    expected_array = _asarray(expected)
     if received is None:
         return "your function returned None. Did you forget the 'return' statement?"
     try:
-        received_array = np.asarray(received, dtype=np.float64)
+        received_array = _asarray(received, dtype=np.float64)
     except (TypeError, ValueError):
         return f"the result must be a number or an array of numbers, not {type(received).__name__}"
     if received_array.shape != expected_array.shape:
         return f"the result has shape {received_array.shape} but should have shape {expected_array.shape}"
-    if not np.all(np.isfinite(received_array)) and np.all(np.isfinite(expected_array)):
+    if not _all(_isfinite(received_array)) and _all(_isfinite(expected_array)):
         return "the result contains nan or inf"
-    if not np.allclose(received_array, expected_array, rtol=rtol, atol=atol):
+    if not _allclose(received_array, expected_array, rtol=rtol, atol=atol):
         if received_array.ndim == 0:
             return "the values differ"
-        difference = np.abs(received_array - expected_array)
-        worst = np.unravel_index(np.argmax(difference), difference.shape)
+        difference = _abs(received_array - expected_array)
+        worst = _unravel_index(_argmax(difference), difference.shape)
         return (
             f"the largest difference is {difference[worst]:.4g} at index {tuple(int(i) for i in worst)} "
             f"(expected {expected_array[worst]:.7g}, received {received_array[worst]:.7g})"
@@ -179,6 +262,8 @@ def check_against_reference(
 def check_raises(function: Callable, name: str, arguments: Mapping, error: type[BaseException], hint: str) -> Passed:
     """Check that ``function(**arguments)`` raises ``error`` (a bad input must be rejected)."""
     call = format_call(name, arguments)
+    calls_before = len(_REFERENCE_CALLS)
+    trapped = _trap_references(name)
     try:
         function(**copy.deepcopy(dict(arguments)))
     except NotImplementedError:
@@ -186,7 +271,12 @@ def check_raises(function: Callable, name: str, arguments: Mapping, error: type[
             f"{name} is not implemented yet: replace the line 'raise NotImplementedError()' with your code."
         ) from None
     except error:
+        _raise_if_reference_called(name, calls_before)
         return Passed(f"{name}: raises {error.__name__} for {call}")
     except Exception as other:
+        _raise_if_reference_called(name, calls_before)
         raise AssertionError(f"{call} raised {type(other).__name__} but should raise {error.__name__}. Hint: {hint}") from other
+    finally:
+        _release_references(trapped)
+    _raise_if_reference_called(name, calls_before)
     raise AssertionError(f"{call} returned normally but should raise {error.__name__}. Hint: {hint}")

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from traitlets.config import Config
 
 from helpers.instructor.course import (
     RELEASE_DIRECTORY,
@@ -44,7 +45,7 @@ from helpers.instructor.course import (
     load_course_config,
     make_api,
 )
-from helpers.instructor.repair import METADATA_KEY, SubmissionError, read_submission
+from helpers.instructor.repair import METADATA_KEY, SubmissionError, raw_format_notes, read_submission
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,13 @@ class Course:
 
     root: Path
     folder: Path
+    settings: dict = field(default_factory=dict, compare=False)
+    """nbgrader settings that override ``nbgrader_config.py``, as ``{"Class": {"trait": value}}``."""
 
     @classmethod
-    def at(cls, root, folder=None) -> "Course":
+    def at(cls, root, folder=None, settings: dict | None = None) -> "Course":
         root = Path(root).resolve()
-        return cls(root, Path(folder).resolve() if folder else root)
+        return cls(root, Path(folder).resolve() if folder else root, dict(settings or {}))
 
     @property
     def gradebook(self) -> Path:
@@ -87,6 +90,7 @@ class Course:
     def config(self, folder: Path | None = None, gradebook: Path | None = None, private_exchange: bool = False):
         """Return nbgrader settings for this course, pointed at ``folder`` and ``gradebook``."""
         config = load_course_config(self.root)
+        config.merge(Config(self.settings))
         folder = Path(folder or self.folder)
         config.CourseDirectory.root = str(folder)
         config.CourseDirectory.source_directory = str(self.root / SOURCE_DIRECTORY)
@@ -94,7 +98,7 @@ class Course:
         config.CourseDirectory.db_url = f"sqlite:///{gradebook or self.gradebook}"
         if private_exchange:
             # NbGraderAPI checks the exchange when it starts; grading does not use it.
-            exchange = folder / "exchange"
+            exchange = self.state / "exchange"
             exchange.mkdir(parents=True, exist_ok=True)
             config.Exchange.root = str(exchange)
         return config
@@ -203,7 +207,8 @@ def prepare_gradebook(course: Course, assignments: list[str]) -> None:
     """
     course.folder.mkdir(parents=True, exist_ok=True)
     if not course.gradebook.exists():
-        course.api(folder=course.state / "scratch", private_exchange=True).gradebook.close()
+        course.state.mkdir(parents=True, exist_ok=True)
+        course.api(folder=course.state, private_exchange=True).gradebook.close()
     ensure_ledger(course.gradebook)
     connection = _connect(course.gradebook)
     try:
@@ -215,6 +220,7 @@ def prepare_gradebook(course: Course, assignments: list[str]) -> None:
         if recorded.get(assignment) == digest:
             continue
         scratch = course.state / "generate" / uuid.uuid4().hex
+        scratch.mkdir(parents=True)
         try:
             config = course.config(folder=scratch, private_exchange=True)
             config.CourseDirectory.release_directory = str(scratch / "release")
@@ -372,7 +378,7 @@ def grade_task(task: dict) -> dict:
     Returns the fields of a :class:`TaskResult` and the task folder's gradebook path.
     Never raises for a problem of the submission: those become ``status == "error"``.
     """
-    course = Course.at(task["root"], task["folder"])
+    course = Course.at(task["root"], task["folder"], task["settings"])
     student, assignment = task["student"], task["assignment"]
     start = time.perf_counter()
     work = Path(task["task_folder"])
@@ -397,15 +403,23 @@ def grade_task(task: dict) -> dict:
         result.update(status="error", message=_autograde_error(outcome), seconds=time.perf_counter() - start)
         return {"result": result, "gradebook": None}
 
-    result["notes"] = autograded_notes(autograded)
+    notes = [repair.as_dict() for name in _expected_notebooks(course, assignment) for repair in raw_format_notes((submitted / name).read_bytes())]
+    for note in autograded_notes(autograded):
+        if note not in notes:
+            notes.append(note)
+    result["notes"] = notes
     result["score"], result["max_score"] = _score(gradebook, student, assignment)
     result["seconds"] = time.perf_counter() - start
     return {"result": result, "gradebook": str(gradebook), "autograded": str(autograded)}
 
 
+def _expected_notebooks(course: Course, assignment: str) -> list[str]:
+    return sorted(path.name for path in (course.root / RELEASE_DIRECTORY / assignment).glob("*.ipynb"))
+
+
 def _check_files(course: Course, assignment: str, submitted: Path) -> str:
     """Return why the submitted files cannot be graded, or an empty string."""
-    expected = sorted(path.name for path in (course.root / RELEASE_DIRECTORY / assignment).glob("*.ipynb"))
+    expected = _expected_notebooks(course, assignment)
     found = sorted(path.name for path in submitted.glob("*.ipynb"))
     missing = [name for name in expected if name not in found]
     if missing:
@@ -450,7 +464,7 @@ def autograded_notes(folder: Path) -> list[dict]:
         if timeouts:
             notes.append({"kind": "runtime", "message": f"{timeouts} cells timed out"})
         if stopped:
-            notes.append({"kind": "runtime", "message": f"the kernel stopped; {stopped} cells did not run and score 0"})
+            notes.append({"kind": "runtime", "message": f"the kernel stopped; {stopped} cells failed because of it and score 0"})
         if cut:
             notes.append({"kind": "runtime", "message": f"the output of {cut} cells was cut"})
     return notes
@@ -581,6 +595,7 @@ def _run_pool(course: Course, pending, template: Path, workers: int, summary: Gr
                 task = {
                     "root": str(course.root),
                     "folder": str(course.folder),
+                    "settings": course.settings,
                     "student": student,
                     "assignment": assignment,
                     "template": str(template),

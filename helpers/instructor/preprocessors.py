@@ -28,9 +28,10 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client.utils import ensure_async
-from nbclient.exceptions import DeadKernelError
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_markdown_cell, new_output
-from traitlets import Integer, Unicode
+from traitlets import Integer, List, Unicode
 
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from helpers.instructor.notebooks import nbgrader_metadata
@@ -123,29 +124,35 @@ class GradingExecute(Execute):
         self._output_bytes = {}
         return super().preprocess(nb, resources, km)
 
-    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+    def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
-            return cell
+            return cell, resources
         if self._stopped_reason:
             cell.outputs = [_error_output(KERNEL_STOPPED, f"not run: {self._stopped_reason}")]
-            return cell
-        self._output_bytes[cell_index] = 0
+            return cell, resources
+        self._output_bytes[index] = 0
         try:
-            cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._stopped_reason = (
                 "the kernel died while an earlier cell ran (a crash, os._exit, or the memory limit), "
                 "so later cells count as failed"
             )
             cell.outputs.append(_error_output(KERNEL_STOPPED, "the kernel died while this cell ran"))
-            self.log.warning("Kernel died in cell %d", cell_index)
-            return cell
+            self.log.warning("Kernel died in cell %d", index)
+            return cell, resources
+        except CellTimeoutError as error:
+            # nbclient raises this when the kernel sends no output for a while after a timed-out
+            # cell was interrupted, which means the interrupt did not stop it.
+            cell.outputs.append(_error_output("CellTimeoutError", str(error).splitlines()[0]))
         if any(output.get("ename") == "CellTimeoutError" for output in cell.outputs):
-            if not await self._kernel_responds():
-                self.log.warning("Kernel still busy %d s after a timeout in cell %d; killing it", self.unresponsive_grace, cell_index)
-                await self._kill_kernel()
+            if not run_sync(self._kernel_responds)():
+                self.log.warning(
+                    "Kernel still busy %d s after a timeout in cell %d; killing it", self.unresponsive_grace, index
+                )
+                run_sync(self._kill_kernel)()
                 self._stopped_reason = "the kernel kept running after an earlier cell timed out"
-        return cell
+        return cell, resources
 
     async def _kernel_responds(self) -> bool:
         message_id = self.kc.execute("", silent=True, store_history=False)
@@ -192,6 +199,9 @@ def is_hidden_test(cell) -> bool:
 class HideHiddenTests(NbGraderPreprocessor):
     """Remove the code and the messages of hidden tests from a graded notebook."""
 
+    # nbgrader configures this trait on every feedback preprocessor.
+    display_data_priority = List(Unicode()).tag(config=True)
+
     def preprocess(self, nb, resources):
         for cell in nb.cells:
             if not is_hidden_test(cell):
@@ -212,6 +222,8 @@ class FeedbackSummary(NbGraderPreprocessor):
     Reads the scores that nbgrader's ``GetGrades`` stores in the cell metadata, so it
     must run after it, and after :class:`HideHiddenTests`.
     """
+
+    display_data_priority = List(Unicode()).tag(config=True)
 
     def preprocess(self, nb, resources):
         rows = []
@@ -247,7 +259,7 @@ class FeedbackSummary(NbGraderPreprocessor):
 def _failure_message(cell) -> str:
     for output in cell.outputs:
         if output.output_type == "error":
-            first = (output.get("evalue") or "").strip().splitlines()
-            text = first[0] if first else output.get("ename", "error")
-            return text if len(text) <= 200 else text[:197] + "..."
+            lines = [line.strip() for line in (output.get("evalue") or "").strip().splitlines() if line.strip()]
+            text = " ".join(lines) if lines else output.get("ename", "error")
+            return text if len(text) <= 400 else text[:397] + "..."
     return ""

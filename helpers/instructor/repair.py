@@ -93,6 +93,23 @@ def read_submission(data: bytes, name: str = "the file") -> nbformat.NotebookNod
     return notebook
 
 
+def raw_format_notes(data: bytes) -> list[Repair]:
+    """Return the format problems of a submitted file that nbformat repairs silently when it reads it.
+
+    Call it on bytes that :func:`read_submission` accepted.
+    """
+    content = json.loads(data.decode("utf-8-sig"))
+    notes = []
+    version = f"{content.get('nbformat')}.{content.get('nbformat_minor')}"
+    if version != "4.5":
+        notes.append(Repair("normalised", f"the notebook was saved as nbformat {version}; upgraded to 4.5"))
+    ids = [cell.get("id") for cell in content.get("cells", []) if isinstance(cell, dict)]
+    bad = sum(1 for position, cell_id in enumerate(ids) if not cell_id or cell_id in ids[:position])
+    if bad:
+        notes.append(Repair("normalised", f"{bad} cells had a missing or repeated id; new ids assigned"))
+    return notes
+
+
 def _normalise_format(notebook, repairs: list[Repair]) -> None:
     original = notebook.metadata.get(METADATA_KEY, {}).get("nbformat_original", "")
     if notebook.nbformat_minor < 5:

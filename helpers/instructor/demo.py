@@ -21,13 +21,9 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.instructor.course import (
-    SOURCE_DIRECTORY,
-    assignment_names,
-    check_result,
-    make_api,
-    nbgrader_config,
-)
+from helpers.instructor.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY, assignment_names
+from helpers.instructor.feedback import generate_feedback
+from helpers.instructor.grading import Course, autograde_class
 from helpers.instructor.mistakes import TYPICAL_MISTAKES
 from helpers.instructor.notebooks import build_submission, exercises
 
@@ -94,37 +90,37 @@ def partial_answers(source, assignment: str) -> tuple[dict[str, str | None], flo
     return answers, points
 
 
-def run_demo(root: Path, folder: Path, assignments: list[str] | None = None) -> DemoResult:
+def run_demo(root: Path, folder: Path, assignments: list[str] | None = None, workers: int | None = None) -> DemoResult:
     """Build the demonstration class in ``folder``, autograde it, write feedback and grades.
 
-    ``folder`` is replaced. Returns the scores read back from nbgrader's gradebook.
+    ``folder`` is replaced. The class is graded by :func:`helpers.instructor.grading.autograde_class`
+    on ``workers`` processes (default: CPU count), the path a real class takes. Returns the
+    scores read back from nbgrader's gradebook.
     """
     folder = Path(folder).resolve()
     if folder.exists():
         shutil.rmtree(folder)
-    shutil.copytree(root / SOURCE_DIRECTORY, folder / "source")
-    config = nbgrader_config(root, folder, source_directory="source", release_directory="release")
-    api = make_api(config)
+    course = Course.at(root, folder)
     result = DemoResult(folder=folder)
+    chosen = assignments or assignment_names(root)
+    for assignment in chosen:
+        _submit_class(root, folder, assignment, result)
 
-    for assignment in assignments or assignment_names(root):
-        check_result(api.generate_assignment(assignment), f"generate_assignment {assignment}")
-        _submit_class(folder, assignment, result)
-        for student in STUDENTS:
-            logger.info("Autograding %s for %s", assignment, student)
-            check_result(api.autograde(assignment, student), f"autograde {assignment} {student}")
-        check_result(api.generate_feedback(assignment), f"generate_feedback {assignment}")
+    summary = autograde_class(course, assignments=chosen, workers=workers, progress=False)
+    for failure in summary.errors():
+        raise RuntimeError(f"Grading {failure.student} / {failure.assignment} failed: {failure.message}")
+    result.feedback = generate_feedback(course, workers=workers)
 
+    api = course.api(private_exchange=True)
     _read_scores(api, result)
     result.grades_csv = _export_grades(api, folder)
-    result.feedback = sorted((folder / "feedback").rglob("*.html"))
     return result
 
 
-def _submit_class(folder: Path, assignment: str, result: DemoResult) -> None:
-    for source_path in sorted((folder / "source" / assignment).glob("*.ipynb")):
+def _submit_class(root: Path, folder: Path, assignment: str, result: DemoResult) -> None:
+    for source_path in sorted((root / SOURCE_DIRECTORY / assignment).glob("*.ipynb")):
         source = nbformat.read(source_path, as_version=4)
-        release = nbformat.read(folder / "release" / assignment / source_path.name, as_version=4)
+        release = nbformat.read(root / RELEASE_DIRECTORY / assignment / source_path.name, as_version=4)
         everything = {exercise.name: None for exercise in exercises(source)}
         total = sum(exercise.points for exercise in exercises(source))
         partial, partial_points = partial_answers(source, assignment)

@@ -326,6 +326,8 @@ def _replace_rows(connection, result: TaskResult, attached: bool) -> None:
         connection.execute(f"DELETE FROM main.comment WHERE notebook_id IN ({notebooks})", (old_id,))
         connection.execute("DELETE FROM main.submitted_notebook WHERE assignment_id = ?", (old_id,))
         connection.execute("DELETE FROM main.submitted_assignment WHERE id = ?", (old_id,))
+    # Every student gets a row, so nbgrader's export lists a failed submission with 0 points.
+    connection.execute("INSERT OR IGNORE INTO main.student (id) VALUES (?)", (result.student,))
     if result.status != "graded" or not attached:
         return
     new = connection.execute(
@@ -336,10 +338,6 @@ def _replace_rows(connection, result: TaskResult, attached: bool) -> None:
     if new is None:
         raise RuntimeError(f"the task gradebook has no submission of {result.assignment} by {result.student}")
     columns = {table: _column_list(connection, table) for table in ("student", "submitted_assignment", "submitted_notebook", "grade", "comment")}
-    connection.execute(
-        f"INSERT OR IGNORE INTO main.student ({columns['student']}) SELECT {columns['student']} FROM worker.student WHERE id = ?",
-        (result.student,),
-    )
     connection.execute(
         f"INSERT INTO main.submitted_assignment ({columns['submitted_assignment']}) "
         f"SELECT {columns['submitted_assignment']} FROM worker.submitted_assignment WHERE id = ?",

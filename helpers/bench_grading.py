@@ -1,0 +1,170 @@
+"""Measure the throughput of ``dlf-course autograde`` on a generated class.
+
+A class of :data:`STUDENTS` students submits :data:`ASSIGNMENT` (a third each: the solution,
+the typical mistakes, the untouched release). It is graded twice from scratch, with 1 and
+with 2 worker processes. The notebook's own execution time is measured separately by
+running a sample of the same submissions in a plain kernel with ``NBGRADER_EXECUTION`` set,
+as nbgrader does, so that the overhead per notebook is the part of the 1-worker time per
+notebook that is not execution: sandbox, repair, nbgrader's two passes, gradebook copy and
+merge.
+
+Run it alone with ``python -m helpers.bench_grading``; ``make bench`` includes its section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ASSIGNMENT = "00-orientation"
+"""The quickest notebook, so that a class of useful size fits in a few minutes."""
+STUDENTS = 8
+EXECUTION_SAMPLES = 3
+TARGET_STUDENTS = 60
+SPEEDUP_BUDGET = 1.7
+"""Minimum ratio of 1-worker to 2-worker wall time on two cores."""
+OVERHEAD_BUDGET_SECONDS = 3.0
+"""Maximum grading time per notebook beyond its own execution, with 1 worker."""
+
+
+def write_class(root: Path, folder: Path, students: int, assignment: str = ASSIGNMENT) -> list[Path]:
+    """Write ``students`` submissions of ``assignment`` under ``folder/submitted``; return their paths."""
+    from helpers.instructor.course import RELEASE_DIRECTORY, SOURCE_DIRECTORY
+    from helpers.instructor.mistakes import TYPICAL_MISTAKES
+    from helpers.instructor.notebooks import build_submission, exercises
+
+    name = f"{assignment}.ipynb"
+    source = nbformat.read(root / SOURCE_DIRECTORY / assignment / name, as_version=4)
+    release = nbformat.read(root / RELEASE_DIRECTORY / assignment / name, as_version=4)
+    plans = [
+        {exercise.name: None for exercise in exercises(source)},
+        {exercise.name: TYPICAL_MISTAKES[exercise.name] for exercise in exercises(source)},
+        {},
+    ]
+    paths = []
+    for index in range(students):
+        target = folder / "submitted" / f"student-{index:03d}" / assignment / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(build_submission(release, source, plans[index % len(plans)]), target)
+        paths.append(target)
+    return paths
+
+
+def execution_seconds(path: Path) -> float:
+    """Run a submission top to bottom in a plain ``python3`` kernel as nbgrader would; return the wall time."""
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=600, kernel_name="python3", allow_errors=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    previous = os.environ.get("NBGRADER_EXECUTION")
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    try:
+        start = time.perf_counter()
+        client.execute()
+        return time.perf_counter() - start
+    finally:
+        if previous is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = previous
+
+
+def benchmark_grading(root: Path | None = None, students: int = STUDENTS, samples: int = EXECUTION_SAMPLES) -> dict:
+    """Grade a generated class with 1 and 2 workers and return the timings.
+
+    Returns a dict with ``students``, ``assignment``, ``one_worker_seconds``,
+    ``two_worker_seconds``, ``speedup``, ``execution_seconds`` (median of the samples),
+    ``overhead_seconds`` (per notebook, 1 worker), the budgets and whether each is met, and
+    ``estimate_seconds``: the 2-worker time for :data:`TARGET_STUDENTS` students, scaled
+    linearly from this run.
+    """
+    from helpers.instructor.course import find_course_root
+    from helpers.instructor.grading import Course, autograde_class
+
+    root = Path(root or find_course_root())
+    timings = {}
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
+        scratch = Path(scratch)
+        for workers in (1, 2):
+            folder = scratch / f"class-{workers}"
+            write_class(root, folder, students)
+            summary = autograde_class(Course.at(root, folder), workers=workers, progress=False)
+            failed = summary.errors()
+            if failed:
+                raise RuntimeError(f"grading failed for {failed[0].student}: {failed[0].message}")
+            timings[workers] = summary.seconds
+        sample_paths = write_class(root, scratch / "execute", min(samples, students))
+        executed = statistics.median(execution_seconds(path) for path in sample_paths)
+
+    overhead = timings[1] / students - executed
+    speedup = timings[1] / timings[2]
+    return {
+        "assignment": ASSIGNMENT,
+        "students": students,
+        "one_worker_seconds": timings[1],
+        "two_worker_seconds": timings[2],
+        "speedup": speedup,
+        "execution_seconds": executed,
+        "overhead_seconds": overhead,
+        "speedup_within_budget": speedup >= SPEEDUP_BUDGET,
+        "overhead_within_budget": overhead <= OVERHEAD_BUDGET_SECONDS,
+        "estimate_seconds": timings[2] / students * TARGET_STUDENTS,
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"),
+    }
+
+
+def render(result: dict) -> str:
+    verdict = {True: "yes", False: "NO"}
+    return "\n".join(
+        [
+            "## Grading throughput",
+            "",
+            f"`dlf-course autograde` on a generated class of {result['students']} students submitting "
+            f"`{result['assignment']}` (solution, typical mistakes and untouched release in turn), graded from an "
+            "empty gradebook. *Execution* is the median wall time of running one submission in a plain kernel with "
+            "`NBGRADER_EXECUTION` set; *overhead* is the 1-worker time per notebook minus execution. "
+            f"Budgets: 2 workers at least {SPEEDUP_BUDGET:g} x faster than 1, overhead at most "
+            f"{OVERHEAD_BUDGET_SECONDS:g} s per notebook.",
+            "",
+            "| students | 1 worker (s) | 2 workers (s) | speed-up | execution per notebook (s) | overhead per notebook (s) "
+            "| speed-up within budget | overhead within budget |",
+            "|---:|---:|---:|---:|---:|---:|---|---|",
+            f"| {result['students']} | {result['one_worker_seconds']:.1f} | {result['two_worker_seconds']:.1f} "
+            f"| {result['speedup']:.2f} | {result['execution_seconds']:.1f} | {result['overhead_seconds']:.1f} "
+            f"| {verdict[result['speedup_within_budget']]} | {verdict[result['overhead_within_budget']]} |",
+            "",
+            f"Estimate, not measured: {TARGET_STUDENTS} students of this notebook with 2 workers would take about "
+            f"{result['estimate_seconds'] / 60:.1f} minutes, scaling this run linearly. For another notebook, scale by "
+            "its autograde time in the table above. The 1-minute load average was "
+            f"{result['load_average']:.1f} on {result['cpu_count']} cores when the run ended; other processes on the "
+            "machine lengthen every figure.",
+            "",
+        ]
+    )
+
+
+def markdown_section() -> str:
+    """Run the benchmark with its defaults and return it as a section of ``docs/benchmarks.md``."""
+    return render(benchmark_grading())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m helpers.bench_grading", description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=STUDENTS, help=f"class size (default {STUDENTS})")
+    parser.add_argument("--samples", type=int, default=EXECUTION_SAMPLES, help="submissions run alone to time execution")
+    arguments = parser.parse_args(argv)
+    print(render(benchmark_grading(students=arguments.students, samples=arguments.samples)))
+
+
+if __name__ == "__main__":
+    main()

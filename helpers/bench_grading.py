@@ -2,11 +2,10 @@
 
 A class of :data:`STUDENTS` students submits :data:`ASSIGNMENT` (a third each: the solution,
 the typical mistakes, the untouched release). It is graded twice from scratch, with 1 and
-with 2 worker processes. The notebook's own execution time is measured separately by
-running a sample of the same submissions in a plain kernel with ``NBGRADER_EXECUTION`` set,
-as nbgrader does, so that the overhead per notebook is the part of the 1-worker time per
-notebook that is not execution: sandbox, repair, nbgrader's two passes, gradebook copy and
-merge.
+with 2 worker processes. The notebook's own execution time is measured separately: a
+sample of the same submissions runs in a plain kernel with ``NBGRADER_EXECUTION`` set, as
+nbgrader sets it. The overhead per notebook is the rest of the 1-worker time per notebook:
+worker start, sandbox, repair, nbgrader's two passes, gradebook copy and merge.
 
 Run it alone with ``python -m helpers.bench_grading``; ``make bench`` includes its section.
 """

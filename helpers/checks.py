@@ -117,7 +117,7 @@ def _reference_trap(*args, **kwargs):
     import helpers.checks as checks_module
 
     checks_module._REFERENCE_CALLS.append(f"{__name__}.{checks_module._TRAPPED_NAME[-1]}")
-    raise AssertionError("the course's reference implementation may not be called from an answer")
+    raise AssertionError("calling the course's reference implementation from an answer is not allowed")
 
 
 def _trap_references(name: str) -> list[tuple[types.FunctionType, types.CodeType]]:

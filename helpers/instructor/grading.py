@@ -2,11 +2,11 @@
 
 nbgrader keeps grades in one SQLite gradebook, which is not safe for concurrent writers.
 Each submission is therefore graded by a worker process in a task folder of its own, with
-a private copy of the gradebook that holds only the assignments' definitions. The
-coordinating process is the only writer of the course gradebook: it merges each finished
-task in one SQLite transaction that replaces the student's rows for that assignment and
-records the task in the ``dlf_grading`` table, so a run killed at any moment leaves either
-the old grade or the new one, never a part of either.
+a private copy of the gradebook that contains only the assignments' definitions. The
+coordinating process is the only writer of the course gradebook. It merges each finished
+task in one SQLite transaction, which replaces the student's rows for that assignment and
+records the task in the ``dlf_grading`` table. A run killed at any moment therefore leaves
+either the old grade or the new one, never a part of either.
 
 ``dlf_grading`` holds, per student and assignment, a fingerprint of the submitted files,
 ``graded`` or ``error``, the error message and the notes of the repairs. A rerun skips
@@ -65,7 +65,7 @@ class Course:
     """Where the course's notebooks are and where its class's files go.
 
     ``root`` is the checkout with ``nbgrader_config.py``, ``solutions/`` and ``course/``.
-    ``folder`` holds nbgrader's ``submitted/``, ``autograded/``, ``feedback/`` and
+    ``folder`` contains nbgrader's ``submitted/``, ``autograded/``, ``feedback/`` and
     ``gradebook.db``; it defaults to ``root``, as for plain nbgrader commands.
     """
 
@@ -373,8 +373,9 @@ def _init_worker(log_level: int) -> None:
 def grade_task(task: dict) -> dict:
     """Grade one submission in its own task folder; run in a worker process.
 
-    Returns the fields of a :class:`TaskResult` and the task folder's gradebook path.
-    Never raises for a problem of the submission: those become ``status == "error"``.
+    Returns the fields of a :class:`TaskResult` and the task folder's gradebook path. A
+    problem of the submitted files, or an nbgrader failure, becomes ``status == "error"``.
+    An error of the grading machine itself (a full disk, a missing template) raises.
     """
     course = Course.at(task["root"], task["folder"], task["settings"])
     student, assignment = task["student"], task["assignment"]
@@ -527,8 +528,8 @@ def autograde_class(
 ) -> GradingSummary:
     """Autograde the selected submissions with ``workers`` processes (default: CPU count).
 
-    Submissions whose files are unchanged since they were last graded are skipped unless
-    ``force`` is set; those that failed with an error are retried only with ``retry_errors``.
+    Submissions whose files are unchanged since they were last graded are skipped, unless
+    ``force`` is set. Those that failed with an error are retried only with ``retry_errors``.
     """
     start = time.perf_counter()
     workers = max(1, workers or os.cpu_count() or 1)

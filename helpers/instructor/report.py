@@ -1,7 +1,7 @@
 """Export the grades and write an HTML report with plots of the class's results.
 
-The report has the score distribution of each notebook, the pass rate of each exercise
-(hardest first) and every submission that could not be graded or needed repair, read from
+The report shows the score distribution of each notebook, the pass rate of each exercise
+(hardest first), and every submission that could not be graded or needed repair. It reads
 the course gradebook and the ``dlf_grading`` table that :mod:`helpers.instructor.grading`
 keeps in it.
 """

@@ -39,8 +39,8 @@ DEFAULT_MEMORY_LIMIT = 6 * 2**30
 """Address-space limit of a grading kernel in bytes.
 
 A kernel that has imported TensorFlow 2.21 and trained a small Keras model maps about
-3 GiB of address space (most of it reserved, not resident), so 6 GiB leaves room for the
-course's data (full MNIST as float32 is 0.2 GiB) while a runaway allocation stops early.
+3 GiB of address space, most of it reserved and not resident. 6 GiB leaves room for the
+course's data (full MNIST as float32 is 0.2 GiB), and a runaway allocation still stops early.
 """
 
 DEFAULT_FILE_SIZE_LIMIT = 256 * 2**20
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ["IPYTHONDIR"] = str(private / "ipython")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(private)
     # joblib (through scikit-learn) probes POSIX semaphores in /dev/shm, which the sandbox
-    # does not allow, and warns in the cell output unless told to run serially.
+    # does not allow, and prints a warning into the cell output unless set to run serially.
     os.environ["JOBLIB_MULTIPROCESSING"] = "0"
 
     if sys.platform.startswith("linux"):
@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> None:
 def _private_connection_file(command: list[str], folder: Path) -> list[str]:
     """Copy the connection file into ``folder``, so the kernel needs no access to the runtime folder.
 
-    Jupyter's runtime folder holds the connection files, with their signing keys, of every
-    kernel of the user, including those grading other students.
+    Jupyter's runtime folder contains the connection files, with their signing keys, of
+    every kernel of the user, including those grading other students.
     """
     command = list(command)
     for position, item in enumerate(command[:-1]):

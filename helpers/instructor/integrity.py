@@ -106,7 +106,7 @@ class Finding:
     line: int
     """Line number inside the cell, from 1."""
     message: str
-    """What the code does, for example ``assigns to np.allclose``."""
+    """The construct, as a verb phrase such as ``assigns to np.allclose``."""
 
     def __str__(self) -> str:
         return f"line {self.line} {self.message}"

@@ -54,7 +54,7 @@ class RepairSubmission(NbGraderPreprocessor):
 
     release_directory = Unicode(
         "",
-        help="folder that holds <assignment>/<notebook>.ipynb of the student release; "
+        help="folder that contains <assignment>/<notebook>.ipynb of the student release; "
         "default: CourseDirectory.release_directory under CourseDirectory.root",
     ).tag(config=True)
 
@@ -103,7 +103,7 @@ class GradingExecute(Execute):
         1_000_000, help="output a cell may produce, in bytes; the rest is dropped, except errors"
     ).tag(config=True)
     unresponsive_grace = Integer(
-        10, help="seconds a kernel has to answer after a timed-out cell was interrupted; then it is killed"
+        10, help="seconds a kernel has to reply after a timed-out cell was interrupted; then it is killed"
     ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
@@ -176,6 +176,8 @@ class GradingExecute(Execute):
         if msg["msg_type"] == "error":
             # Errors decide the grade, so they are never dropped.
             return super().output(outs, msg, display_id, cell_index)
+        # NOTE: a message arrives whole before it is measured, so one huge print still passes
+        # through this process's memory once, up to the kernel's memory limit.
         size = len(json.dumps(msg.get("content", {}), default=str))
         used = self._output_bytes.get(cell_index, 0)
         if used > self.max_output_bytes:

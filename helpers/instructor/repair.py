@@ -233,8 +233,8 @@ def _matched_fraction(submission, release) -> float:
 def repair_submission(submission, release, assignment: str, other_releases: dict | None = None) -> RepairResult:
     """Return a copy of ``submission`` whose graded cells line up with ``release``.
 
-    ``other_releases`` maps other assignments to their release notebooks; a submission
-    that matches one of them better raises :class:`SubmissionError`, as does one that
+    ``other_releases`` maps other assignments to their release notebooks. A submission
+    that matches one of them better raises :class:`SubmissionError`, and so does one that
     matches less than :data:`MIN_MATCHED_FRACTION` of the release.
     """
     notebook = copy.deepcopy(submission)

@@ -48,8 +48,8 @@ def build_course(root: Path, target: Path) -> Path:
     source = nbformat.read(root / "solutions" / ASSIGNMENT / NOTEBOOK, as_version=4)
     kept = []
     for cell in source.cells:
-        # Keep the graded cells, the cell that loads MNIST (the hidden test uses y_test), the
-        # cell after the exercise and the text; drop the plots and the training.
+        # Keep the graded cells, the text, the cell after the exercise, and the cell that loads
+        # MNIST because the hidden test uses y_test. The plots and the training go.
         if cell.cell_type == "markdown" or nbgrader_metadata(cell) or "load_mnist()" in cell.source:
             kept.append(cell)
         elif "count_digits(" in cell.source:

@@ -246,7 +246,9 @@ def repair_submission(submission, release, assignment: str, other_releases: dict
     anchors = _anchors(release)
     matches, how = _match(notebook, anchors)
     fraction = len(matches) / len(anchors) if anchors else 1.0
-    for other, other_release in (other_releases or {}).items():
+    # A notebook that matches nearly all of this release cannot match another one better.
+    candidates = (other_releases or {}) if fraction < 0.9 else {}
+    for other, other_release in candidates.items():
         if other != assignment and _matched_fraction(notebook, other_release) > max(fraction, MIN_MATCHED_FRACTION):
             raise SubmissionError(f"this is the notebook of {other}, not of {assignment}; it was submitted in the wrong place.")
     if fraction < MIN_MATCHED_FRACTION:

@@ -50,7 +50,7 @@ COLAB_GITHUB_PREFIX = "https://colab.research.google.com/github"
 
 GITHUB_REPOSITORY = re.compile(r"https://github\.com/(?P<owner>[A-Za-z0-9-]+)/(?P<name>[A-Za-z0-9._-]+?)(?:\.git)?/?")
 
-TOOLING_ONLY = {"jupyterlab", "jupyterlab-widgets", "nbgrader", "nbval", "pytest", "pyyaml", "tomli"}
+TOOLING_ONLY = {"jupyterlab", "jupyterlab-widgets", "nbgrader", "nbval", "playwright", "pytest", "pyyaml", "tomli"}
 """Dependencies that authoring, grading and testing need but the notebooks do not.
 
 Colab does not get them: nbgrader requires JupyterLab 4 and Notebook 7, and installing those

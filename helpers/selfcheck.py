@@ -57,7 +57,7 @@ class SelfCheckError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class TestResult:
+class VisibleTestResult:
     """The outcome of one visible test cell."""
 
     grade_id: str
@@ -72,7 +72,7 @@ class ExerciseResult:
     """The visible tests of one exercise, and the points of its hidden tests."""
 
     name: str
-    visible: list[TestResult] = field(default_factory=list)
+    visible: list[VisibleTestResult] = field(default_factory=list)
     hidden_points: float = 0.0
 
     @property
@@ -379,7 +379,7 @@ def collect_results(executed, release) -> tuple[list[ExerciseResult], list[str]]
                 continue
             failed, message = _output_text(cell)
             points = _score(cell, failed)
-            result.visible.append(TestResult(test_id, not failed and points >= max_points, points, max_points, message))
+            result.visible.append(VisibleTestResult(test_id, not failed and points >= max_points, points, max_points, message))
         results.append(result)
 
     cell_errors = []

@@ -11,7 +11,7 @@ DEMO := build/demo
 # give the same results everywhere and never wait on the network.
 OFFLINE := DLF_OFFLINE=1
 
-.PHONY: setup release demo test lab bench clean
+.PHONY: setup release demo test test-browser lab bench clean
 
 setup: $(INSTALLED)
 
@@ -30,6 +30,11 @@ demo: release
 
 test: setup
 	$(OFFLINE) $(BIN)/python -m pytest
+
+# JupyterLab in Debian's headless Chromium (apt-get install chromium), driven by Playwright.
+test-browser: setup
+	$(BIN)/python -m pip install --quiet -e '.[browser]'
+	$(OFFLINE) DLF_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser -m browser
 
 lab: setup
 	$(BIN)/jupyter lab course/

@@ -20,7 +20,7 @@ from helpers.runtime import import_keras, set_seed
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
-MAX_EPOCHS = 30
+MAX_EPOCHS = 25
 """Upper limit on the epochs of ``train_mnist_cnn`` on the 4,000-image offline subset. EarlyStopping may end training sooner."""
 
 FULL_MNIST_MAX_EPOCHS = 12
@@ -188,7 +188,7 @@ def make_callbacks() -> list:
 def max_epochs(train_count: int) -> int:
     """Return the epoch limit for a training set of ``train_count`` images.
 
-    ``MAX_EPOCHS`` (30) up to ``LARGE_TRAINING_SET`` images and ``FULL_MNIST_MAX_EPOCHS`` (12) above.
+    ``MAX_EPOCHS`` (25) up to ``LARGE_TRAINING_SET`` images and ``FULL_MNIST_MAX_EPOCHS`` (12) above.
     """
     train_count = check_positive_int(train_count, "train_count")
     return MAX_EPOCHS if train_count <= LARGE_TRAINING_SET else FULL_MNIST_MAX_EPOCHS

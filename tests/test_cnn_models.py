@@ -146,8 +146,8 @@ def test_train_rejects_zero_epochs(images):
 
 
 def test_max_epochs_depends_on_training_set_size():
-    assert cnn_models.max_epochs(4_000) == cnn_models.MAX_EPOCHS == 30
-    assert cnn_models.max_epochs(cnn_models.LARGE_TRAINING_SET) == 30
+    assert cnn_models.max_epochs(4_000) == cnn_models.MAX_EPOCHS == 25
+    assert cnn_models.max_epochs(cnn_models.LARGE_TRAINING_SET) == 25
     assert cnn_models.max_epochs(54_000) == cnn_models.FULL_MNIST_MAX_EPOCHS == 12
 
 

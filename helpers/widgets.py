@@ -4,8 +4,10 @@ Every plot follows the same design. A pure function computes what is drawn, a ``
 function puts it on matplotlib axes, and :class:`InteractiveFigure` only wires controls to
 ``draw``. The figure is a plain ``matplotlib.figure.Figure`` that pyplot does not track, so
 the inline backend never shows it a second time at the end of the cell. Each change of a
-control clears the axes, draws again and replaces the image in one ``Output`` widget: one
-figure, redrawn in place, in JupyterLab, in Colab and in plain Jupyter.
+control clears the axes, draws again and replaces the PNG of one ``Image`` widget: one
+figure, redrawn in place, in JupyterLab, in Colab and in plain Jupyter. Unlike an ``Output``
+widget, an ``Image`` widget needs no output capture, which can hang nbclient (and so nbconvert
+and nbgrader) at a widget cell (jupyter/nbclient#312).
 
 Tests drive a plot without a display: set ``plot.controls["name"].value`` and inspect
 ``plot.figure`` and ``plot.axes``.
@@ -13,11 +15,12 @@ Tests drive a plot without a display: set ``plot.controls["name"].value`` and in
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 
 import ipywidgets
 import numpy as np
-from IPython.display import clear_output, display
+from IPython.display import display
 from matplotlib.figure import Figure
 
 
@@ -48,7 +51,7 @@ class InteractiveFigure:
         self.controls = dict(controls)
         self.figure = Figure(figsize=figsize, layout="constrained")
         self.axes = self.figure.subplots(nrows, ncols)
-        self.output = ipywidgets.Output()
+        self.output = ipywidgets.Image(format="png")
         self.redraw_count = 0
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
@@ -69,9 +72,9 @@ class InteractiveFigure:
             axes.clear()
         self.draw(self.axes, **self.values())
         self.redraw_count += 1
-        with self.output:
-            clear_output(wait=True)
-            display(self.figure)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.output.value = buffer.getvalue()
 
     def _on_change(self, change) -> None:
         self.redraw()

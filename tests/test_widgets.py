@@ -41,3 +41,12 @@ def test_grid_of_axes_is_cleared_everywhere():
     plot.controls["shift"].value = 1.0
     assert [len(ax.get_lines()) for ax in plot.all_axes()] == [1, 1]
     assert plot.values() == {"shift": 1.0}
+
+
+def test_redraw_replaces_png_image():
+    plot = InteractiveFigure(draw_line, {"slope": FloatSlider(value=1.0, min=-2.0, max=2.0)})
+    before = plot.output.value
+    plot.controls["slope"].value = -2.0
+    assert bytes(before).startswith(b"\x89PNG")
+    assert bytes(plot.output.value).startswith(b"\x89PNG")
+    assert bytes(plot.output.value) != bytes(before)

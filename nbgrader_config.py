@@ -7,9 +7,10 @@ c = get_config()  # noqa: F821 - nbgrader's config loader defines get_config
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "course"
 
-# Notebooks import TensorFlow and train small models. The slowest cell takes about
-# 20 s on two CPU cores, and nbgrader's default of 30 s per cell leaves too little room on a
-# loaded grading machine. A runaway answer still stops after this many seconds.
+# Notebooks import TensorFlow and train small models. The slowest cell, the CNN training of
+# 08-cnns, took 78 s under nbval on two idle CPU cores (less while grading, which trains less),
+# so nbgrader's default of 30 s per cell is too short. A runaway cell still stops after this
+# many seconds.
 c.Execute.timeout = 180
 c.Execute.kernel_name = "python3"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -119,7 +119,7 @@ def _finish(train, test, source: str, what: str) -> MnistData:
 
 
 def _read_mnist_npz(path: Path):
-    """Read Keras's ``mnist.npz`` and check that it holds MNIST."""
+    """Read Keras's ``mnist.npz`` and check that it contains MNIST."""
     fix = f"Delete {path} and run again: the next load downloads a fresh copy, or uses the offline subset."
     try:
         with np.load(path, allow_pickle=False) as archive:

@@ -5,6 +5,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -166,8 +167,13 @@ def test_unknown_assignment_rejected(course_root, tmp_path):
 
 
 @pytest.mark.skipif(landlock_abi() < 1, reason="the Linux kernel has no Landlock")
-def test_sandboxed_kernel_cannot_reach_course_files(tmp_path):
+def test_sandboxed_kernel_cannot_reach_course_files(tmp_path, monkeypatch):
     from nbclient import NotebookClient
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.setenv("TMPDIR", str(temporary))
 
     secret = tmp_path / "gradebook.db"
     secret.write_text("grades")
@@ -197,3 +203,4 @@ def test_sandboxed_kernel_cannot_reach_course_files(tmp_path):
     if landlock_abi() >= 4:
         assert errors[5] == ["PermissionError"], "opening a TCP connection"
     assert secret.read_text() == "grades"
+    assert list(temporary.iterdir()) == [], "the kernel's private temporary folder was left behind"

@@ -197,13 +197,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--file-size", type=int, default=DEFAULT_FILE_SIZE_LIMIT, help="largest file written, in bytes")
     parser.add_argument("--no-landlock", action="store_true", help="apply the resource limits only")
     parser.add_argument("--read", action="append", default=[], help="extra folder the kernel may read (repeatable)")
+    parser.add_argument("--private", help="empty folder for the kernel's temporary files (default: a new one)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- followed by the kernel command")
     arguments = parser.parse_args(argv)
     command = arguments.command[1:] if arguments.command[:1] == ["--"] else arguments.command
     if not command:
         parser.error("the kernel command is missing; pass it after --")
 
-    private = Path(tempfile.mkdtemp(prefix="grading-kernel-"))
+    # The caller removes this folder after the kernel stops; this process is replaced by exec.
+    private = Path(arguments.private) if arguments.private else Path(tempfile.mkdtemp(prefix="grading-kernel-"))
     command = _private_connection_file(command, private)
     os.environ["TMPDIR"] = str(private)
     os.environ["IPYTHONDIR"] = str(private / "ipython")
@@ -258,6 +260,10 @@ class GradingKernelManager(AsyncKernelManager):
     filesystem_sandbox = Bool(True, help="restrict the kernel's files, ports and signals with Landlock").tag(config=True)
     extra_read_paths = List(Unicode(), help="more folders a grading kernel may read").tag(config=True)
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._private_folders: list[str] = []
+
     def format_kernel_cmd(self, extra_arguments=None):
         command = super().format_kernel_cmd(extra_arguments)
         if any("ipykernel" in part for part in command):
@@ -273,7 +279,19 @@ class GradingKernelManager(AsyncKernelManager):
             wrapper.append("--no-landlock")
         for path in self.extra_read_paths:
             wrapper += ["--read", path]
+        # Each start gets its own temporary folder; a class of hundreds would otherwise leave
+        # one folder per graded notebook behind.
+        private = tempfile.mkdtemp(prefix="grading-kernel-")
+        self._private_folders.append(private)
+        wrapper += ["--private", private]
         return [*wrapper, "--", *command]
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        while self._private_folders:
+            shutil.rmtree(self._private_folders.pop(), ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
 
 
 if __name__ == "__main__":

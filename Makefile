@@ -11,6 +11,10 @@ DEMO := build/demo
 # give the same results everywhere and never wait on the network.
 OFFLINE := DLF_OFFLINE=1
 
+# Two pytest workers, one per core on the machines CI uses. A worker takes whole files, so the
+# cells of a notebook run in one kernel and a module's fixtures are built once.
+PARALLEL := --numprocesses=2 --dist=loadfile
+
 .PHONY: setup release demo test test-browser lab bench clean
 
 setup: $(INSTALLED)
@@ -29,7 +33,7 @@ demo: release
 	$(OFFLINE) $(BIN)/dlf-course demo --output $(DEMO)
 
 test: setup
-	$(OFFLINE) $(BIN)/python -m pytest
+	$(OFFLINE) $(BIN)/python -m pytest $(PARALLEL)
 
 # JupyterLab in Debian's headless Chromium (apt-get install chromium), driven by Playwright.
 test-browser: setup

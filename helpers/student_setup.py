@@ -53,6 +53,8 @@ GITHUB_REPOSITORY = re.compile(r"https://github\.com/(?P<owner>[A-Za-z0-9-]+)/(?
 TOOLING_ONLY = {"jupyterlab", "jupyterlab-widgets", "nbgrader", "nbval", "playwright", "pytest", "pyyaml", "tomli"}
 """Dependencies that authoring, grading and testing need but the notebooks do not.
 
+pytest's plugins, whose names start with ``pytest-``, count as tooling too.
+
 Colab does not get them: nbgrader requires JupyterLab 4 and Notebook 7, and installing those
 over the packages of Colab's own running Jupyter server could break it.
 """
@@ -102,7 +104,11 @@ def colab_address(repository: str, notebook_path: str) -> str:
 def notebook_requirements(root: Path) -> list[str]:
     """Return the dependencies in ``root/pyproject.toml`` that the notebooks need, in file order."""
     dependencies = _load_toml(Path(root) / "pyproject.toml")["project"]["dependencies"]
-    return [requirement for requirement in dependencies if _requirement_name(requirement) not in TOOLING_ONLY]
+    return [requirement for requirement in dependencies if not _is_tooling(_requirement_name(requirement))]
+
+
+def _is_tooling(name: str) -> bool:
+    return name in TOOLING_ONLY or name.startswith("pytest-")
 
 
 def _requirement_name(requirement: str) -> str:

@@ -73,6 +73,15 @@ def test_colab_requirements_leave_out_tooling(tmp_path):
     assert notebook_requirements(tmp_path) == ["numpy>=1.26", "ipywidgets>=8.1,<9"]
 
 
+def test_colab_requirements_leave_out_pytest_plugins(tmp_path):
+    write_pyproject(tmp_path)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"tomli', '"pytest-xdist>=3.5", "tomli'))
+    assert "pytest-xdist" in pyproject.read_text()
+
+    assert notebook_requirements(tmp_path) == ["numpy>=1.26", "ipywidgets>=8.1,<9"]
+
+
 def test_student_cells_are_inserted_once(tmp_path):
     write_pyproject(tmp_path, f'[tool.dl-fundamentals]\nrepository = "{REPOSITORY}"\n')
     path = tmp_path / "release" / "01-neurons" / "01-neurons.ipynb"

@@ -111,9 +111,9 @@ def test_neuron_plot_follows_slider(page, lab_server, lab_folder, screenshots):
     wait_until_every_cell_ran(page)
     print(f"01-neurons ran in the browser in {time.monotonic() - started:.1f} s")
 
-    cell = code_cell(page, "interact(")
+    cell = code_cell(page, "InteractiveFigure(")
     cell.scroll_into_view_if_needed()
-    image = cell.locator(".widget-interact .jp-OutputArea-output img").first
+    image = cell.locator("img.widget-image").first
     image.wait_for(state="visible")
     weight = cell.locator(".widget-slider").first
     weight.scroll_into_view_if_needed()

@@ -1,5 +1,6 @@
 """Crash safety of parallel grading, merging, and the kernel sandbox, with real processes."""
 
+import logging
 import os
 import signal
 import sqlite3
@@ -13,7 +14,13 @@ import nbformat
 import pytest
 
 import corpus
-from helpers.instructor.grading import MERGE_DELAY_VARIABLE, Course, autograde_class, read_ledger
+from helpers.instructor.grading import (
+    MERGE_DELAY_VARIABLE,
+    Course,
+    HiddenTestChecksumFilter,
+    autograde_class,
+    read_ledger,
+)
 from helpers.instructor.sandbox import GradingKernelManager, landlock_abi
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,3 +211,18 @@ def test_sandboxed_kernel_cannot_reach_course_files(tmp_path, monkeypatch):
         assert errors[5] == ["PermissionError"], "opening a TCP connection"
     assert secret.read_text() == "grades"
     assert list(temporary.iterdir()) == [], "the kernel's private temporary folder was left behind"
+
+
+def checksum_record(cell_id: str) -> logging.LogRecord:
+    message = "Attribute 'checksum' for cell %s has changed! (should be: %s, got: %s)"
+    return logging.LogRecord("AutogradeApp", logging.WARNING, __file__, 1, message, (cell_id, "a" * 32, "b" * 32), None)
+
+
+def test_hidden_cell_checksum_warning_dropped():
+    drop = HiddenTestChecksumFilter()
+
+    assert not drop.filter(checksum_record("test_count_digits_hidden"))
+    assert drop.filter(checksum_record("test_count_digits")), "a changed visible test must still be reported"
+    assert drop.filter(checksum_record("count_digits"))
+    other = logging.LogRecord("AutogradeApp", logging.WARNING, __file__, 1, "cell test_x_hidden timed out", (), None)
+    assert drop.filter(other)

@@ -270,6 +270,10 @@ class GradingKernelManager(AsyncKernelManager):
             # Import the checks before any cell runs, so that they keep references to the
             # original NumPy functions even when an answer replaces them later.
             command.append("--IPKernelApp.exec_lines=['import helpers.checks as _grading_checks; del _grading_checks']")
+            # ipykernel 7 warns at every start that its loopback TCP sockets are unencrypted: one
+            # line per graded notebook on the grader's terminal. Messages are signed with the
+            # connection file's key, which the sandbox keeps from other grading kernels.
+            command.append("--IPKernelApp.log_level=ERROR")
         wrapper = [
             sys.executable, "-m", "helpers.instructor.sandbox",
             "--memory", str(self.memory_limit),

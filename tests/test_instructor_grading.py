@@ -18,6 +18,7 @@ from helpers.instructor.grading import (
     MERGE_DELAY_VARIABLE,
     Course,
     HiddenTestChecksumFilter,
+    MissingAltTextFilter,
     autograde_class,
     read_ledger,
 )
@@ -225,4 +226,13 @@ def test_hidden_cell_checksum_warning_dropped():
     assert drop.filter(checksum_record("test_count_digits")), "a changed visible test must still be reported"
     assert drop.filter(checksum_record("count_digits"))
     other = logging.LogRecord("AutogradeApp", logging.WARNING, __file__, 1, "cell test_x_hidden timed out", (), None)
+    assert drop.filter(other)
+
+
+def test_missing_alt_text_warning_dropped():
+    drop = MissingAltTextFilter()
+    count = logging.LogRecord("HTMLExporter", logging.WARNING, __file__, 1, "Alternative text is missing on %s image(s).", (3,), None)
+    other = logging.LogRecord("HTMLExporter", logging.WARNING, __file__, 1, "Template not found", (), None)
+
+    assert not drop.filter(count)
     assert drop.filter(other)

@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if arguments.verbose else logging.WARNING, format="%(message)s")
+    from helpers.instructor.grading import quiet_nbgrader_warnings
+
+    quiet_nbgrader_warnings()
     return arguments.handler(arguments)
 
 

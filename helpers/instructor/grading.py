@@ -383,13 +383,33 @@ class HiddenTestChecksumFilter(logging.Filter):
         return not (match and match.group(1).endswith("_hidden"))
 
 
+class MissingAltTextFilter(logging.Filter):
+    """Drop nbconvert's count of images without alternative text, given for every feedback file.
+
+    The images are the notebooks' plots. nbconvert gives each of them a generic alternative text
+    in the HTML and warns once per file, which the instructor cannot act on.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Alternative text is missing on ")
+
+
 def _init_worker(log_level: int) -> None:
     _set_parent_death_signal()
     # Ctrl-C reaches the whole process group; the coordinator decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=log_level, format="%(message)s")
+    quiet_nbgrader_warnings()
+
+
+def quiet_nbgrader_warnings() -> None:
+    """Hide the warnings that nbgrader gives for every submission, whatever the submission is.
+
+    Call it after ``logging.basicConfig``: the filter goes on the root logger's handlers.
+    """
     for handler in logging.getLogger().handlers:
         handler.addFilter(HiddenTestChecksumFilter())
+        handler.addFilter(MissingAltTextFilter())
     # nbgrader 0.9's gradebook code triggers SQLAlchemy autoflush warnings on every autograde;
     # they are unrelated to the submissions.
     warnings.filterwarnings("ignore", message=r".*not in session, add operation along", module="nbgrader")

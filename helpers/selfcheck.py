@@ -6,8 +6,10 @@ Colab, VS Code and plain Jupyter have no Validate button. :func:`check_notebook`
 1. it compares the notebook with its released version (``course/<assignment>/<assignment>.ipynb``)
    and warns about graded cells that were deleted, retyped, edited while locked, or that lost
    their nbgrader metadata;
-2. it builds the notebook that the grader would run: locked cells and test cells come from the
-   release, deleted ones are put back, and the answer cells are the student's;
+2. it builds the notebook that the grader would run, with the grader's own repair step: locked
+   cells and test cells come from the release, deleted ones are put back, and the answer cells
+   are the student's, except those that grading withholds (an answer that imports ``os``, for
+   example), which it reports;
 3. it runs that notebook in a new kernel with nbgrader's ``Execute`` preprocessor (or nbclient
    where nbgrader is not installed, as in Colab) and reports, per exercise, whether each
    visible test passed, with its message and points.
@@ -33,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+from helpers.instructor.repair import METADATA_KEY, SubmissionError, repair_submission
 
 logger = logging.getLogger(__name__)
 
@@ -200,8 +204,8 @@ def compare_with_release(notebook, release) -> list[str]:
     for grade_id, cells in by_grade_id.items():
         if len(cells) > 1:
             warnings.append(
-                f"{len(cells)} cells have the nbgrader id '{grade_id}' (a graded cell was copied): "
-                "the grader rejects the notebook. Delete the copies."
+                f"{len(cells)} cells have the nbgrader id '{grade_id}' (a graded cell was copied): the grader "
+                "grades the first one and runs the copies as ordinary cells. Delete the copies."
             )
 
     for reference in release.cells:
@@ -212,12 +216,14 @@ def compare_with_release(notebook, release) -> list[str]:
         cells = by_grade_id.get(grade_id)
         if not cells:
             survivor = by_id.get(reference.get("id")) or by_source.get(reference.source.strip())
-            if survivor is not None:
+            if survivor is not None and _is_answer(reference):
                 warnings.append(
-                    f"The {what} lost its nbgrader metadata, so the grader does not recognise it"
-                    + (" and grades the empty answer instead" if _is_answer(reference) else "")
-                    + ". Copy your code into that cell of a fresh copy of the released notebook."
+                    f"The {what} lost its nbgrader metadata. The grader finds it by the functions it defines, "
+                    "so keep their names; to be safe, copy your code into that cell of a fresh copy of the "
+                    "released notebook."
                 )
+            elif survivor is not None:
+                warnings.append(f"The {what} lost its nbgrader metadata: the grader finds it by its code and runs the released version.")
             elif _is_answer(reference):
                 warnings.append(
                     f"The {what} was deleted: the grader puts back the empty answer, which earns no points."
@@ -236,44 +242,33 @@ def compare_with_release(notebook, release) -> list[str]:
     return warnings
 
 
-def graded_notebook(notebook, release):
-    """Return the notebook that the grader runs: the student's answers in the release's locked and test cells.
+def graded_notebook(notebook, release, assignment: str = "this assignment"):
+    """Return the notebook that the grader runs, built by the grader's own repair step.
 
     Locked and test cells take the release's source and cell type, deleted graded cells are put
-    back after the cell that precedes them in the release, and answer cells keep the student's code.
+    back after the cell that precedes them in the release, cells without metadata are matched by
+    their code, and answer cells keep the student's code, unless grading would withhold it
+    (see :func:`helpers.instructor.repair.repair_submission`).
+
+    Raises
+    ------
+    helpers.instructor.repair.SubmissionError
+        If the grader would reject the notebook, for example because it is another assignment's.
     """
-    graded = copy.deepcopy(notebook)
-    references = {_grade_id(cell): cell for cell in release.cells if _grade_id(cell) is not None}
-    for position, cell in enumerate(graded.cells):
-        reference = references.get(_grade_id(cell))
-        if reference is None:
-            continue
-        if _is_locked(reference) or reference.cell_type != cell.cell_type:
-            restored = copy.deepcopy(reference)
-            if _is_answer(reference):
-                restored.source = cell.source
-            graded.cells[position] = restored
-
-    anchor = -1
-    for reference in release.cells:
-        grade_id = _grade_id(reference)
-        position = _find_cell(graded, reference)
-        if position is not None:
-            anchor = position
-        elif grade_id is not None:
-            anchor += 1
-            graded.cells.insert(anchor, copy.deepcopy(reference))
-    return graded
+    return repair_submission(notebook, release, assignment).notebook
 
 
-def _find_cell(notebook, reference) -> int | None:
-    grade_id = _grade_id(reference)
-    for position, cell in enumerate(notebook.cells):
-        if grade_id is not None and _grade_id(cell) == grade_id:
-            return position
-        if grade_id is None and cell.get("id") == reference.get("id"):
-            return position
-    return None
+def withheld_answers(graded) -> list[str]:
+    """Return the grader's reason for each answer cell of ``graded`` that grading does not run."""
+    repairs = graded.metadata.get(METADATA_KEY, {}).get("repairs", [])
+    return [repair["message"] for repair in repairs if repair["kind"] == "withheld"]
+
+
+def _assignment_of(release) -> str:
+    """Return the assignment name that the release records, such as ``01-neurons``, for messages."""
+    recorded = release.metadata.get(SETTINGS_KEY, {}).get("path", "")
+    match = ASSIGNMENT_NAME.search(recorded)
+    return match.group(0) if match else "this assignment"
 
 
 @contextmanager
@@ -556,7 +551,14 @@ def check_notebook(
 
     report = SelfCheckReport(notebook=label, reference=reference_label)
     report.warnings = compare_with_release(notebook, release)
-    graded = graded_notebook(notebook, release)
+    try:
+        graded = graded_notebook(notebook, release, _assignment_of(release))
+    except SubmissionError as error:
+        report.error = f"the grader would not grade this notebook: {error}"
+        return report
+    report.warnings += [
+        f"When graded, {message}. Remove that code from the answer." for message in withheld_answers(graded)
+    ]
     folder = notebook_path.parent if notebook_path is not None else Path.cwd()
     try:
         executed = run_graded_notebook(graded, folder, timeout=timeout, use_nbgrader=use_nbgrader)

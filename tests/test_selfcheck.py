@@ -108,16 +108,39 @@ def test_retyped_answer_cell_warns(solved, release):
     assert warnings[0].startswith("The answer cell 'count_digits' was changed from a code cell to a markdown cell")
 
 
-def test_answer_without_metadata_warns(solved, release):
+def test_answer_without_metadata_matched_by_function(solved, tmp_path):
     answer = solved.cells[cell_index(solved, "count_digits")]
     answer.metadata = {}
 
-    warnings = compare_with_release(solved, release)
+    report = check_notebook(write(solved, tmp_path))
 
-    assert warnings == [
-        "The answer cell 'count_digits' lost its nbgrader metadata, so the grader does not recognise it and "
-        "grades the empty answer instead. Copy your code into that cell of a fresh copy of the released notebook."
+    assert report.warnings == [
+        "The answer cell 'count_digits' lost its nbgrader metadata. The grader finds it by the functions it defines, "
+        "so keep their names; to be safe, copy your code into that cell of a fresh copy of the released notebook."
     ]
+    assert report.ok, report.text()
+
+
+def test_answer_withheld_by_grader_fails(release, tmp_path):
+    source = nbformat.read(SOURCE_PATH, as_version=4)
+    answer = "import os\n\n\ndef count_digits(labels):\n    return np.bincount(labels, minlength=10)\n"
+    notebook = build_submission(release, source, {"count_digits": answer})
+
+    report = check_notebook(write(notebook, tmp_path))
+
+    assert report.exit_code == 1
+    assert len(report.warnings) == 1
+    assert report.warnings[0].startswith("When graded, count_digits was not run: line 1 imports os")
+    assert "This answer was not run when grading" in report.text()
+
+
+def test_unrelated_notebook_not_checked(tmp_path):
+    unrelated = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('hello')")])
+
+    report = check_notebook(write(unrelated, tmp_path), reference=RELEASE_PATH)
+
+    assert report.exit_code == 2
+    assert report.error.startswith("the grader would not grade this notebook: only 0 of the")
 
 
 def test_edited_locked_cell_warns_and_is_restored(solved, release):
@@ -137,8 +160,8 @@ def test_copied_graded_cell_warns(solved, release):
     warnings = compare_with_release(solved, release)
 
     assert warnings == [
-        "2 cells have the nbgrader id 'count_digits' (a graded cell was copied): the grader rejects the notebook. "
-        "Delete the copies."
+        "2 cells have the nbgrader id 'count_digits' (a graded cell was copied): the grader grades the first one "
+        "and runs the copies as ordinary cells. Delete the copies."
     ]
 
 

@@ -51,6 +51,14 @@ SETTINGS_KEY = "dl-fundamentals"
 
 ASSIGNMENT_NAME = re.compile(r"[0-9]{2}-[a-z0-9-]+")
 
+QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
+"""Kernel arguments that leave out ipykernel's start-up warning about unencrypted loopback sockets."""
+
+TIMEOUT_MESSAGE = (
+    "the cell did not finish within the time limit and was stopped. Look for a loop that never ends; "
+    "dlf-check --timeout SECONDS changes the limit."
+)
+
 EXIT_PASSED = 0
 EXIT_FAILED = 1
 EXIT_NOT_CHECKED = 2
@@ -305,23 +313,53 @@ def run_graded_notebook(notebook, folder: Path, timeout: int = DEFAULT_TIMEOUT, 
     if use_nbgrader is None:
         use_nbgrader = _nbgrader_available()
     resources = {"metadata": {"path": str(folder)}}
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    running: list[int] = []
+
+    def remember(cell, cell_index, **_):
+        running[:] = [cell_index]
+
+    settings = {"timeout": timeout, "kernel_name": "python3", "extra_arguments": QUIET_KERNEL, "on_cell_execute": remember}
     with _environment(NBGRADER_EXECUTION="validate", NBGRADER_VALIDATING="1", **{RUNNING_VARIABLE: "1"}):
-        if use_nbgrader:
-            from nbgrader.preprocessors import ClearOutput, Execute
+        try:
+            if use_nbgrader:
+                from nbgrader.preprocessors import Execute
 
-            notebook, resources = ClearOutput().preprocess(notebook, resources)
-            notebook, _ = Execute(timeout=timeout, kernel_name="python3").preprocess(notebook, resources)
-        else:
-            from nbclient import NotebookClient
+                Execute(**settings).preprocess(notebook, resources)
+            else:
+                from nbclient import NotebookClient
 
-            for cell in notebook.cells:
-                if cell.cell_type == "code":
-                    cell.outputs = []
-                    cell.execution_count = None
-            NotebookClient(
-                notebook, timeout=timeout, kernel_name="python3", allow_errors=True, resources=resources
-            ).execute()
+                NotebookClient(notebook, allow_errors=True, resources=resources, **settings).execute()
+        except Exception as error:
+            where = f" while running {_cell_label(notebook.cells[running[0]], running[0] + 1)}" if running else ""
+            raise NotebookRunError(f"{type(error).__name__}: {error}{where}") from error
     return notebook
+
+
+class NotebookRunError(RuntimeError):
+    """The kernel died or stopped responding before the last cell ran."""
+
+
+def _cell_label(cell, number: int) -> str:
+    grade_id = _grade_id(cell)
+    return f"cell '{grade_id}'" if grade_id else f"cell number {number}"
+
+
+def _error_lines(cell) -> list[str]:
+    """Return ``name: message`` for each error output of ``cell``, with timeouts explained."""
+    errors = [output for output in cell.get("outputs", []) if output.output_type == "error"]
+    timed_out = any(output.ename == "CellTimeoutError" for output in errors)
+    lines = []
+    for output in errors:
+        if output.ename == "CellTimeoutError":
+            lines.append(f"CellTimeoutError: {TIMEOUT_MESSAGE}")
+        elif not (timed_out and output.ename == "KeyboardInterrupt"):
+            # The grader interrupts a cell that times out, which adds a KeyboardInterrupt.
+            lines.append(f"{output.ename}: {output.evalue}")
+    return lines
 
 
 def _output_text(cell) -> tuple[bool, str]:
@@ -331,13 +369,14 @@ def _output_text(cell) -> tuple[bool, str]:
     for output in cell.get("outputs", []):
         if output.output_type == "error":
             failed = True
-            parts.append(f"{output.ename}: {output.evalue}")
         elif output.output_type == "stream":
             if output.name == "stderr":
                 failed = True
             parts.append(output.text.rstrip("\n"))
         elif "text/plain" in output.get("data", {}):
             parts.append(output.data["text/plain"])
+    # An error ends a cell's run, so its lines come last.
+    parts.extend(_error_lines(cell))
     return failed, "\n".join(parts)
 
 
@@ -381,10 +420,8 @@ def collect_results(executed, release) -> tuple[list[ExerciseResult], list[str]]
     for number, cell in enumerate(executed.cells, start=1):
         if cell.cell_type != "code" or _is_test(cell):
             continue
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                where = f"'{_grade_id(cell)}'" if _grade_id(cell) else f"number {number}"
-                cell_errors.append(f"cell {where} raised {output.ename}: {output.evalue}")
+        for line in _error_lines(cell):
+            cell_errors.append(f"{_cell_label(cell, number)} raised {line}")
     return results, cell_errors
 
 
@@ -557,14 +594,15 @@ def check_notebook(
         report.error = f"the grader would not grade this notebook: {error}"
         return report
     report.warnings += [
-        f"When graded, {message}. Remove that code from the answer." for message in withheld_answers(graded)
+        f"When graded, {message}. Remove that code." for message in withheld_answers(graded)
     ]
     folder = notebook_path.parent if notebook_path is not None else Path.cwd()
     try:
         executed = run_graded_notebook(graded, folder, timeout=timeout, use_nbgrader=use_nbgrader)
     except Exception as error:  # noqa: BLE001 - a dead kernel or a timeout must become a report, not a traceback
         logger.warning("Running %s failed: %s", label, error)
-        report.error = f"the notebook could not run to the end ({type(error).__name__}: {error})"
+        reason = str(error) if isinstance(error, NotebookRunError) else f"{type(error).__name__}: {error}"
+        report.error = f"the notebook could not run to the end ({reason})"
         return report
     report.exercises, report.cell_errors = collect_results(executed, release)
     return report

@@ -12,6 +12,10 @@ import pytest
 from helpers.instructor.mistakes import TYPICAL_MISTAKES
 from helpers.instructor.notebooks import build_submission
 from helpers.selfcheck import (
+    TIMEOUT_MESSAGE,
+    NotebookRunError,
+    _output_text,
+    run_graded_notebook,
     RUNNING_VARIABLE,
     SelfCheckError,
     _colab_notebook,
@@ -223,3 +227,24 @@ def test_colab_notebook_is_read_from_frontend(monkeypatch, release):
     notebook = _colab_notebook()
 
     assert [cell.id for cell in notebook.cells] == [cell.id for cell in release.cells]
+
+
+def test_dead_kernel_names_the_cell(tmp_path):
+    cells = ["x = 1", "import os\nos._exit(0)", "y = 2"]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in cells])
+
+    with pytest.raises(NotebookRunError, match=r"^DeadKernelError: .* while running cell number 2$"):
+        run_graded_notebook(notebook, tmp_path, timeout=60, use_nbgrader=False)
+
+
+def test_timeout_explained_without_interrupt_noise():
+    cell = nbformat.v4.new_code_cell("while True: pass")
+    cell.outputs = [
+        nbformat.v4.new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[]),
+        nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[]),
+    ]
+
+    failed, text = _output_text(cell)
+
+    assert failed
+    assert text == f"CellTimeoutError: {TIMEOUT_MESSAGE}"

@@ -36,8 +36,28 @@ def _feedback_task(task: dict) -> list[str]:
     written = []
     for assignment in task["assignments"]:
         check_result(api.generate_feedback(assignment, task["student"]), f"generate_feedback {assignment} {task['student']}")
-        written += [str(path) for path in (course.folder / "feedback" / task["student"] / assignment).glob("*.html")]
+        feedback = course.folder / "feedback" / task["student"] / assignment
+        remove_written_files(feedback, course.folder / "submitted" / task["student"] / assignment)
+        written += [str(path) for path in feedback.glob("*.html")]
     return written
+
+
+def remove_written_files(feedback: Path, submitted: Path) -> list[Path]:
+    """Delete the files in ``feedback`` that are neither HTML nor part of the submission; return them.
+
+    nbgrader copies every file of the graded folder into the feedback, so a file that the
+    student's code wrote while it was graded, such as a ``gradebook.db``, would reach the
+    student as if it came from the course.
+    """
+    removed = []
+    for path in sorted(feedback.rglob("*"), reverse=True):
+        relative = path.relative_to(feedback)
+        if path.is_file() and path.suffix != ".html" and not (submitted / relative).is_file():
+            path.unlink()
+            removed.append(path)
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return removed
 
 
 def generate_feedback(course: Course, students=None, assignments=None, workers: int | None = None) -> list[Path]:

@@ -54,9 +54,18 @@ ASSIGNMENT_NAME = re.compile(r"[0-9]{2}-[a-z0-9-]+")
 QUIET_KERNEL = ["--IPKernelApp.log_level=ERROR"]
 """Kernel arguments that leave out ipykernel's start-up warning about unencrypted loopback sockets."""
 
+GRADED_CELL_TIMEOUT = 60
+"""Seconds that an answer or test cell may run, the ``GradingExecute.graded_cell_timeout`` of nbgrader_config.py."""
+
 TIMEOUT_MESSAGE = (
-    "the cell did not finish within the time limit and was stopped. Look for a loop that never ends; "
-    "dlf-check --timeout SECONDS changes the limit."
+    f"the cell did not finish within the time limit and was stopped. Grading stops answer and test cells "
+    f"after {GRADED_CELL_TIMEOUT} s and other cells after {DEFAULT_TIMEOUT} s. Look for a loop that never ends "
+    "or a slow computation."
+)
+
+STDERR_MESSAGE = (
+    "The test printed a warning or other text to stderr, and the grader scores such a test cell 0 even when "
+    "every check passed. Make your function run without warnings (a division by zero, for example)."
 )
 
 EXIT_PASSED = 0
@@ -213,7 +222,8 @@ def compare_with_release(notebook, release) -> list[str]:
         if len(cells) > 1:
             warnings.append(
                 f"{len(cells)} cells have the nbgrader id '{grade_id}' (a graded cell was copied): the grader "
-                "grades the first one and runs the copies as ordinary cells. Delete the copies."
+                "keeps the first as the graded cell and runs the copies as ordinary cells, so a copy that "
+                "defines the same function replaces it wherever the copy runs first. Delete the copies."
             )
 
     for reference in release.cells:
@@ -322,7 +332,10 @@ def run_graded_notebook(notebook, folder: Path, timeout: int = DEFAULT_TIMEOUT, 
     def remember(cell, cell_index, **_):
         running[:] = [cell_index]
 
-    settings = {"timeout": timeout, "kernel_name": "python3", "extra_arguments": QUIET_KERNEL, "on_cell_execute": remember}
+    settings = {
+        "timeout": timeout, "timeout_func": lambda cell: cell_timeout(cell, timeout), "kernel_name": "python3",
+        "extra_arguments": QUIET_KERNEL, "on_cell_execute": remember,
+    }
     with _environment(NBGRADER_EXECUTION="validate", NBGRADER_VALIDATING="1", **{RUNNING_VARIABLE: "1"}):
         try:
             if use_nbgrader:
@@ -337,6 +350,14 @@ def run_graded_notebook(notebook, folder: Path, timeout: int = DEFAULT_TIMEOUT, 
             where = f" while running {_cell_label(notebook.cells[running[0]], running[0] + 1)}" if running else ""
             raise NotebookRunError(f"{type(error).__name__}: {error}{where}") from error
     return notebook
+
+
+def cell_timeout(cell, timeout: int) -> int:
+    """Return the seconds that ``cell`` may run: as when graded, answer and test cells get at most :data:`GRADED_CELL_TIMEOUT`."""
+    meta = _nbgrader_metadata(cell)
+    if meta.get("solution") or meta.get("grade"):
+        return min(timeout, GRADED_CELL_TIMEOUT)
+    return timeout
 
 
 class NotebookRunError(RuntimeError):
@@ -376,7 +397,10 @@ def _output_text(cell) -> tuple[bool, str]:
         elif "text/plain" in output.get("data", {}):
             parts.append(output.data["text/plain"])
     # An error ends a cell's run, so its lines come last.
-    parts.extend(_error_lines(cell))
+    errors = _error_lines(cell)
+    parts.extend(errors)
+    if failed and not errors:
+        parts.append(STDERR_MESSAGE)
     return failed, "\n".join(parts)
 
 
@@ -556,7 +580,8 @@ def check_notebook(
     reference : path, optional
         The released notebook; found in the course checkout when omitted (see :func:`find_release`).
     timeout : int
-        Seconds that one cell may run.
+        Seconds that one cell may run; answer and test cells get at most :data:`GRADED_CELL_TIMEOUT`,
+        as when the notebook is graded.
     use_nbgrader : bool, optional
         Force or forbid nbgrader's preprocessors; by default they are used when installed.
 
@@ -616,7 +641,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("notebook", help="the notebook file to check (save it first)")
     parser.add_argument("--reference", help="the released notebook to compare with (default: found in course/)")
-    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds one cell may run (default: %(default)s)")
+    parser.add_argument(
+        "--timeout", type=int, default=DEFAULT_TIMEOUT,
+        help=f"seconds one cell may run (default: %(default)s; answer and test cells at most {GRADED_CELL_TIMEOUT}, as when graded)",
+    )
     return parser
 
 

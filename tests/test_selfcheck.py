@@ -1,6 +1,7 @@
 """The self-check on real notebooks built from the release of 00-orientation."""
 
 import copy
+import re
 import shutil
 import sys
 import types
@@ -12,6 +13,10 @@ import pytest
 from helpers.instructor.mistakes import TYPICAL_MISTAKES
 from helpers.instructor.notebooks import build_submission
 from helpers.selfcheck import (
+    DEFAULT_TIMEOUT,
+    GRADED_CELL_TIMEOUT,
+    STDERR_MESSAGE,
+    cell_timeout,
     TIMEOUT_MESSAGE,
     NotebookRunError,
     _output_text,
@@ -164,8 +169,9 @@ def test_copied_graded_cell_warns(solved, release):
     warnings = compare_with_release(solved, release)
 
     assert warnings == [
-        "2 cells have the nbgrader id 'count_digits' (a graded cell was copied): the grader grades the first one "
-        "and runs the copies as ordinary cells. Delete the copies."
+        "2 cells have the nbgrader id 'count_digits' (a graded cell was copied): the grader keeps the first as "
+        "the graded cell and runs the copies as ordinary cells, so a copy that defines the same function replaces "
+        "it wherever the copy runs first. Delete the copies."
     ]
 
 
@@ -248,3 +254,34 @@ def test_timeout_explained_without_interrupt_noise():
 
     assert failed
     assert text == f"CellTimeoutError: {TIMEOUT_MESSAGE}"
+
+
+def test_timeouts_match_nbgrader_config():
+    config = (ROOT / "nbgrader_config.py").read_text()
+
+    assert re.search(rf"^c\.Execute\.timeout = {DEFAULT_TIMEOUT}$", config, re.MULTILINE)
+    assert re.search(rf"^c\.GradingExecute\.graded_cell_timeout = {GRADED_CELL_TIMEOUT}$", config, re.MULTILINE)
+
+
+def test_graded_cells_get_the_grading_timeout(release):
+    answer = release.cells[cell_index(release, "count_digits")]
+    test_cell = release.cells[cell_index(release, "test_count_digits")]
+    plain = nbformat.v4.new_code_cell("x = 1")
+
+    assert cell_timeout(answer, 180) == GRADED_CELL_TIMEOUT
+    assert cell_timeout(test_cell, 180) == GRADED_CELL_TIMEOUT
+    assert cell_timeout(test_cell, 10) == 10
+    assert cell_timeout(plain, 180) == 180
+
+
+def test_stderr_failure_explained():
+    cell = nbformat.v4.new_code_cell("check()")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="relu_derivative: passed\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="RuntimeWarning: invalid value encountered in divide\n"),
+    ]
+
+    failed, text = _output_text(cell)
+
+    assert failed
+    assert text.endswith(STDERR_MESSAGE)

@@ -468,7 +468,8 @@ def _release_path(notebook, notebook_path: Path | None) -> str:
         raise SelfCheckError(
             "This notebook does not say which course notebook it is (its metadata has no "
             f"'{SETTINGS_KEY}' entry, and its file name does not start like '01-neurons'). "
-            "Pass the released notebook: check_notebook(path, reference='course/01-neurons/01-neurons.ipynb')."
+            "Pass the released notebook: dlf-check NOTEBOOK --reference course/01-neurons/01-neurons.ipynb, "
+            "or check_notebook(path, reference='course/01-neurons/01-neurons.ipynb') in a cell."
         )
     return f"course/{match.group(0)}/{match.group(0)}.ipynb"
 
@@ -613,6 +614,12 @@ def check_notebook(
 
     report = SelfCheckReport(notebook=label, reference=reference_label)
     report.warnings = compare_with_release(notebook, release)
+    expected_name = Path(reference_label).name
+    if notebook_path is not None and expected_name.endswith(".ipynb") and notebook_path.name != expected_name:
+        report.warnings.append(
+            f"The file is named '{notebook_path.name}', but the grader looks for '{expected_name}'. "
+            f"Submit it under that name."
+        )
     try:
         graded = graded_notebook(notebook, release, _assignment_of(release))
     except SubmissionError as error:

@@ -202,8 +202,10 @@ def test_release_file_itself_uses_committed_version(release):
 def test_unknown_notebook_needs_reference(tmp_path):
     notebook = nbformat.v4.new_notebook()
 
-    with pytest.raises(SelfCheckError, match="does not say which course notebook it is"):
+    with pytest.raises(SelfCheckError, match="does not say which course notebook it is") as raised:
         find_release(notebook, tmp_path / "homework.ipynb")
+
+    assert "dlf-check NOTEBOOK --reference course/01-neurons/01-neurons.ipynb" in str(raised.value)
 
 
 def test_missing_notebook_is_not_checked(tmp_path, capsys):
@@ -285,3 +287,13 @@ def test_stderr_failure_explained():
 
     assert failed
     assert text.endswith(STDERR_MESSAGE)
+
+
+def test_renamed_copy_warns_about_file_name(solved, tmp_path):
+    report = check_notebook(write(solved, tmp_path, "Copy of 00-orientation.ipynb"), reference=RELEASE_PATH)
+
+    assert report.warnings == [
+        "The file is named 'Copy of 00-orientation.ipynb', but the grader looks for '00-orientation.ipynb'. "
+        "Submit it under that name."
+    ]
+    assert report.ok, report.text()

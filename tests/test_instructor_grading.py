@@ -47,7 +47,11 @@ def write_students(course_root: Path, folder: Path) -> None:
 
 
 def start_run(course_root: Path, folder: Path, delay: float) -> subprocess.Popen:
-    environment = dict(os.environ, DLF_OFFLINE="1", **{MERGE_DELAY_VARIABLE: str(delay)})
+    # A run killed with SIGKILL cannot remove its kernels' temporary folders, so they go
+    # next to the class folder, which pytest removes, instead of into the system's /tmp.
+    temporary = folder.parent / "tmp"
+    temporary.mkdir(exist_ok=True)
+    environment = dict(os.environ, DLF_OFFLINE="1", TMPDIR=str(temporary), **{MERGE_DELAY_VARIABLE: str(delay)})
     command = [
         sys.executable, "-m", "helpers.instructor.cli", "--root", str(course_root),
         "autograde", "--course-dir", str(folder), "--workers", "2", "--no-progress",

@@ -136,7 +136,7 @@ def render(result: dict) -> str:
             f"`dlf-course autograde` on a generated class of {result['students']} students submitting "
             f"`{result['assignment']}` (solution, typical mistakes and untouched release in turn), graded from an "
             f"empty gradebook, {_rounds(result['repeats'])}. *Execution* is the mean time from a graded notebook's first cell to its last reply, "
-            "read from nbclient's cell timings in the 1-worker run; *overhead* is the 1-worker wall time per notebook "
+            "read from nbclient's cell timings in the 1-worker run. *Overhead* is the 1-worker wall time per notebook "
             "minus execution, so it includes kernel start-up and the run's fixed costs. "
             f"Budgets: 2 workers at least {SPEEDUP_BUDGET:g} x faster than 1, overhead at most "
             f"{OVERHEAD_BUDGET_SECONDS:g} s per notebook.",

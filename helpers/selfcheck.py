@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+from helpers.instructor.notebooks import cell_timeout
 from helpers.instructor.repair import METADATA_KEY, SubmissionError, repair_submission
 
 logger = logging.getLogger(__name__)
@@ -333,7 +334,9 @@ def run_graded_notebook(notebook, folder: Path, timeout: int = DEFAULT_TIMEOUT, 
         running[:] = [cell_index]
 
     settings = {
-        "timeout": timeout, "timeout_func": lambda cell: cell_timeout(cell, timeout), "kernel_name": "python3",
+        "timeout": timeout,
+        "timeout_func": lambda cell: cell_timeout(cell, timeout, GRADED_CELL_TIMEOUT),
+        "kernel_name": "python3",
         "extra_arguments": QUIET_KERNEL, "on_cell_execute": remember,
     }
     with _environment(NBGRADER_EXECUTION="validate", NBGRADER_VALIDATING="1", **{RUNNING_VARIABLE: "1"}):
@@ -350,14 +353,6 @@ def run_graded_notebook(notebook, folder: Path, timeout: int = DEFAULT_TIMEOUT, 
             where = f" while running {_cell_label(notebook.cells[running[0]], running[0] + 1)}" if running else ""
             raise NotebookRunError(f"{type(error).__name__}: {error}{where}") from error
     return notebook
-
-
-def cell_timeout(cell, timeout: int) -> int:
-    """Return the seconds that ``cell`` may run: as when graded, answer and test cells get at most :data:`GRADED_CELL_TIMEOUT`."""
-    meta = _nbgrader_metadata(cell)
-    if meta.get("solution") or meta.get("grade"):
-        return min(timeout, GRADED_CELL_TIMEOUT)
-    return timeout
 
 
 class NotebookRunError(RuntimeError):

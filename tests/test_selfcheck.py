@@ -11,12 +11,11 @@ import nbformat
 import pytest
 
 from helpers.instructor.mistakes import TYPICAL_MISTAKES
-from helpers.instructor.notebooks import build_submission
+from helpers.instructor.notebooks import build_submission, cell_timeout
 from helpers.selfcheck import (
     DEFAULT_TIMEOUT,
     GRADED_CELL_TIMEOUT,
     STDERR_MESSAGE,
-    cell_timeout,
     TIMEOUT_MESSAGE,
     NotebookRunError,
     _output_text,
@@ -270,10 +269,11 @@ def test_graded_cells_get_the_grading_timeout(release):
     test_cell = release.cells[cell_index(release, "test_count_digits")]
     plain = nbformat.v4.new_code_cell("x = 1")
 
-    assert cell_timeout(answer, 180) == GRADED_CELL_TIMEOUT
-    assert cell_timeout(test_cell, 180) == GRADED_CELL_TIMEOUT
-    assert cell_timeout(test_cell, 10) == 10
-    assert cell_timeout(plain, 180) == 180
+    assert cell_timeout(answer, 180, GRADED_CELL_TIMEOUT) == GRADED_CELL_TIMEOUT
+    assert cell_timeout(test_cell, 180, GRADED_CELL_TIMEOUT) == GRADED_CELL_TIMEOUT
+    assert cell_timeout(test_cell, 10, GRADED_CELL_TIMEOUT) == 10
+    assert cell_timeout(test_cell, None, GRADED_CELL_TIMEOUT) == GRADED_CELL_TIMEOUT
+    assert cell_timeout(plain, 180, GRADED_CELL_TIMEOUT) == 180
 
 
 def test_stderr_failure_explained():

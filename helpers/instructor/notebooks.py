@@ -27,6 +27,18 @@ def nbgrader_metadata(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
+def cell_timeout(cell, timeout: int | None, graded_timeout: int) -> int | None:
+    """Return the seconds that ``cell`` may run when graded.
+
+    Answer and test cells get at most ``graded_timeout``, every other cell ``timeout``
+    (``None`` or 0: no limit).
+    """
+    meta = nbgrader_metadata(cell)
+    if meta.get("solution") or meta.get("grade"):
+        return min(timeout, graded_timeout) if timeout else graded_timeout
+    return timeout
+
+
 def is_autograded_answer(cell) -> bool:
     meta = nbgrader_metadata(cell)
     return cell.cell_type == "code" and meta.get("solution", False) and not meta.get("grade", False)

@@ -34,7 +34,7 @@ from nbformat.v4 import new_markdown_cell, new_output
 from traitlets import Integer, List, Unicode
 
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from helpers.instructor.notebooks import nbgrader_metadata
+from helpers.instructor.notebooks import cell_timeout, nbgrader_metadata
 from helpers.instructor.repair import METADATA_KEY, SubmissionError, repair_submission
 from helpers.instructor.sandbox import GradingKernelManager
 
@@ -114,10 +114,7 @@ class GradingExecute(Execute):
         self._output_bytes: dict[int, int] = {}
 
     def _cell_timeout(self, cell) -> int | None:
-        meta = nbgrader_metadata(cell)
-        if meta.get("solution") or meta.get("grade"):
-            return min(self.timeout, self.graded_cell_timeout) if self.timeout else self.graded_cell_timeout
-        return self.timeout
+        return cell_timeout(cell, self.timeout, self.graded_cell_timeout)
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped_reason = ""
